@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# IncusTestKit's one entry point. See ./build.sh --help.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+usage() {
+    cat <<'EOF_USAGE'
+Usage: ./build.sh <command> [arguments]
+
+  demo        set Incus up, build, and run a real command and real code in a real sandbox
+  test        set Incus up, build, run every test; the last line is "N passed, N failed, N skipped"
+  bootstrap   set Incus up only (install, start the daemon, storage, network, images); see build/bootstrap.sh --help
+  build       build the solution (Release)
+  bench       run the benchmark against the incus CLI and the raw REST API (arguments go to it)
+
+Environment:
+  ISB_SKIP_BOOTSTRAP=1   skip the Incus set-up (you manage Incus yourself)
+  ISB_REQUIRE_INCUS=1    tests fail instead of skipping when the daemon is unreachable (CI sets it)
+  ISB_IMAGE_GO=1         build isb/debian12 with the Go toolchain
+
+The set-up needs root (it installs packages and starts the daemon); it uses sudo when not root.
+EOF_USAGE
+}
+
+bootstrap() {
+    if [ "${ISB_SKIP_BOOTSTRAP:-0}" = 1 ]; then
+        echo "[build] bootstrap skipped (ISB_SKIP_BOOTSTRAP=1)"
+        return
+    fi
+    if [ "$(id -u)" -eq 0 ]; then
+        bash build/bootstrap.sh "$@"
+    else
+        sudo --preserve-env=ISB_IMAGE_GO,ISB_CACHE_DIR bash build/bootstrap.sh "$@"
+    fi
+}
+
+build() { dotnet build IncusTestKit.sln -c Release -nologo -clp:ErrorsOnly; }
+
+run_tests() {
+    local results=artifacts/test-results
+    rm -rf "$results"
+    # Test assemblies run one after another (each runs its classes in parallel), so the test that
+    # restarts the daemon cannot pull it from under another assembly.
+    local status=0
+    ISB_DISRUPTIVE_TESTS=${ISB_DISRUPTIVE_TESTS:-1} dotnet test IncusTestKit.sln -c Release --no-build -m:1 \
+        --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
+    bash build/test-summary.sh "$results" || status=1
+    return "$status"
+}
+
+command=${1:-}
+[ $# -gt 0 ] && shift
+case "$command" in
+    demo) bootstrap; build; dotnet run --project samples/HelloSandbox -c Release --no-build ;;
+    test) bootstrap; build; run_tests ;;
+    bootstrap) bootstrap "$@" ;;
+    build) build ;;
+    bench) bootstrap --skip-images; dotnet run --project tests/IncusTestKit.Benchmarks -c Release -- "$@" ;;
+    -h|--help|help|"") usage ;;
+    *) echo "build.sh: unknown command '$command'" >&2; usage >&2; exit 2 ;;
+esac
