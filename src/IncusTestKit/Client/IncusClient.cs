@@ -1,0 +1,63 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using IncusTestKit.Client.Models;
+
+namespace IncusTestKit.Client;
+
+/// <summary>
+/// The native Incus REST client: operation groups over one request path that appends the project
+/// and maps every daemon error. Thread-safe; share one per process and server.
+/// </summary>
+internal sealed class IncusClient : IDisposable
+{
+    public IncusClient(string socketPath, string project)
+    {
+        Transport = new IncusTransport(socketPath);
+        Project = project;
+        Server = new ServerApi(this);
+        Instances = new InstancesApi(this);
+        Images = new ImagesApi(this);
+        Profiles = new ProfilesApi(this);
+        Files = new FilesApi(this);
+        Operations = new OperationsApi(this);
+    }
+
+    public IncusTransport Transport { get; }
+    public string Project { get; }
+    public ServerApi Server { get; }
+    public InstancesApi Instances { get; }
+    public ImagesApi Images { get; }
+    public ProfilesApi Profiles { get; }
+    public FilesApi Files { get; }
+    public OperationsApi Operations { get; }
+
+    public IncusErrorContext Context(string what) => new(what, Project);
+
+    /// <summary>Adds <c>project=</c> to a project-scoped path.</summary>
+    public string Scoped(string path) => path + (path.Contains('?') ? '&' : '?') + "project=" + Uri.EscapeDataString(Project);
+
+    /// <summary>Sends a request; a daemon error becomes the mapped exception.</summary>
+    public async Task<IncusResponse> RequestAsync(HttpMethod method, string path, HttpContent? body, IncusErrorContext context, CancellationToken cancellationToken)
+    {
+        var response = await Transport.SendAsync(method, path, body, cancellationToken).ConfigureAwait(false);
+        if (response.IsError)
+            throw IncusErrorMapper.Map(response.ErrorCode, response.Error, context);
+        return response;
+    }
+
+    public async Task<T> GetAsync<T>(string path, JsonTypeInfo<T> typeInfo, IncusErrorContext context, CancellationToken cancellationToken)
+    {
+        var response = await RequestAsync(HttpMethod.Get, path, null, context, cancellationToken).ConfigureAwait(false);
+        return response.Metadata.Deserialize(typeInfo)!;
+    }
+
+    /// <summary>Starts an async operation and waits until it ends; a failed operation becomes the mapped exception.</summary>
+    public async Task<Operation> RunOperationAsync(HttpMethod method, string path, HttpContent? body, IncusErrorContext context, CancellationToken cancellationToken)
+    {
+        var response = await RequestAsync(method, path, body, context, cancellationToken).ConfigureAwait(false);
+        var operation = response.Metadata.Deserialize(IncusJsonContext.Default.Operation)!;
+        return await Operations.WaitAsync(operation.Id, context, cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => Transport.Dispose();
+}

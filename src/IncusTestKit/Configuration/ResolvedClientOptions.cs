@@ -1,0 +1,46 @@
+using IncusTestKit.Errors;
+using IncusTestKit.Sandboxes;
+
+namespace IncusTestKit.Configuration;
+
+/// <summary>The options in force after code, environment and defaults were merged.</summary>
+internal sealed record ResolvedClientOptions(string SocketPath, string Remote, string Project, string DefaultImage, SandboxType DefaultType)
+{
+    public const string FallbackSocket = "/var/lib/incus/unix.socket";
+    public const string FallbackImage = "isb/debian12";
+
+    public static ResolvedClientOptions Resolve(SandboxClientOptions options, Func<string, string?> environment, IncusRemoteConfig remotes)
+    {
+        string? Env(string name) => string.IsNullOrWhiteSpace(environment(name)) ? null : environment(name);
+
+        var remote = options.Remote ?? Env("INCUS_REMOTE") ?? remotes.DefaultRemote;
+        var socket = options.SocketPath ?? SocketOfRemote(remote, remotes) ?? Env("INCUS_SOCKET") ?? DefaultSocket(Env("INCUS_DIR"));
+        var project = options.Project ?? Env("INCUS_PROJECT") ?? remotes.ProjectOf(remote) ?? "default";
+        var image = options.DefaultImage ?? Env("ISB_IMAGE") ?? FallbackImage;
+        return new ResolvedClientOptions(socket, remote, project, image, options.DefaultType ?? SandboxType.Container);
+    }
+
+    private static string DefaultSocket(string? incusDir)
+    {
+        if (incusDir is not null)
+            return Path.Combine(incusDir, "unix.socket");
+        return File.Exists("/run/incus/unix.socket") ? "/run/incus/unix.socket" : FallbackSocket;
+    }
+
+    // "local" is always the Unix socket; another remote is usable only when it is a Unix socket too.
+    private static string? SocketOfRemote(string remote, IncusRemoteConfig remotes)
+    {
+        if (remote == "local")
+            return null;
+        var entry = remotes.Find(remote) ?? throw new IncusTestKitException(SandboxErrorCode.InvalidConfiguration,
+            $"Incus remote '{remote}' is not configured. Known remotes: {string.Join(", ", remotes.Names)}. Add it with 'incus remote add' or unset INCUS_REMOTE.");
+        if (entry.Address.StartsWith("unix://", StringComparison.Ordinal))
+        {
+            var path = entry.Address["unix://".Length..];
+            return path.Length == 0 ? null : path;
+        }
+        throw new IncusTestKitException(SandboxErrorCode.InvalidConfiguration,
+            $"Incus remote '{remote}' ({entry.Address}, protocol {entry.Protocol}) is not reachable through a Unix socket; " +
+            "remote servers over HTTPS are not supported in this version. Use the local daemon (unset INCUS_REMOTE).");
+    }
+}

@@ -1,0 +1,19 @@
+namespace IncusTestKit.Errors;
+
+/// <summary>The Incus daemon cannot be reached; <see cref="Reason"/> tells why.</summary>
+public sealed class IncusUnavailableException : IncusTestKitException
+{
+    /// <summary>Creates the error.</summary>
+    public IncusUnavailableException(IncusUnavailableReason reason, string socketPath, string message, Exception? innerException = null)
+        : base(SandboxErrorCode.IncusUnavailable, message, null, innerException)
+    {
+        Reason = reason;
+        SocketPath = socketPath;
+    }
+
+    /// <summary>Why the daemon could not be reached.</summary>
+    public IncusUnavailableReason Reason { get; }
+
+    /// <summary>The Unix socket that was tried.</summary>
+    public string SocketPath { get; }
+}

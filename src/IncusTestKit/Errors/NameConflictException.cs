@@ -1,0 +1,11 @@
+namespace IncusTestKit.Errors;
+
+/// <summary>An instance with the requested name already exists.</summary>
+public sealed class NameConflictException : IncusTestKitException
+{
+    /// <summary>Creates the error; <paramref name="message"/> should say how to fix it.</summary>
+    public NameConflictException(string message, string? daemonMessage = null, Exception? innerException = null)
+        : base(SandboxErrorCode.NameConflict, message, daemonMessage, innerException)
+    {
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text;
+using IncusTestKit.Errors;
+
+namespace IncusTestKit.Exec;
+
+/// <summary>What a command did. A non-zero exit code is a result, not an exception; <see cref="EnsureSuccess"/> demands success.</summary>
+public sealed record ExecResult
+{
+    /// <summary>The command as it was run (argv).</summary>
+    public required IReadOnlyList<string> Command { get; init; }
+
+    /// <summary>The exit code; 128+N when a signal N ended it, 127 when it was not found.</summary>
+    public required int ExitCode { get; init; }
+
+    /// <summary>Standard output, bytes as produced (up to the output limit).</summary>
+    public required ReadOnlyMemory<byte> StdoutBytes { get; init; }
+
+    /// <summary>Standard error, bytes as produced (up to the output limit).</summary>
+    public required ReadOnlyMemory<byte> StderrBytes { get; init; }
+
+    /// <summary>How long it took, from the request to the exit code.</summary>
+    public required TimeSpan Duration { get; init; }
+
+    /// <summary>Whether stdout or stderr went over the output limit and was cut.</summary>
+    public bool Truncated { get; init; }
+
+    /// <summary>Standard output as UTF-8 text.</summary>
+    public string Stdout => Encoding.UTF8.GetString(StdoutBytes.Span);
+
+    /// <summary>Standard error as UTF-8 text.</summary>
+    public string Stderr => Encoding.UTF8.GetString(StderrBytes.Span);
+
+    /// <summary>The duration in whole milliseconds.</summary>
+    public long DurationMs => (long)Duration.TotalMilliseconds;
+
+    /// <summary>Whether the exit code is 0.</summary>
+    public bool Succeeded => ExitCode == 0;
+
+    /// <summary>Returns this result when the exit code is 0.</summary>
+    /// <exception cref="CommandFailedException">The exit code is not 0; the message holds the command and the end of stderr.</exception>
+    public ExecResult EnsureSuccess()
+    {
+        if (Succeeded)
+            return this;
+        var stderr = Stderr.Trim();
+        if (stderr.Length > 2000)
+            stderr = "..." + stderr[^2000..];
+        throw new CommandFailedException($"Command '{string.Join(' ', Command)}' exited with code {ExitCode}.{(stderr.Length > 0 ? " stderr: " + stderr : "")}");
+    }
+}

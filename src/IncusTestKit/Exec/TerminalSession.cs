@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using IncusTestKit.Client;
+using IncusTestKit.Errors;
+
+namespace IncusTestKit.Exec;
+
+/// <summary>
+/// An interactive program on a pseudo-terminal in a sandbox: write keystrokes, read what the terminal shows,
+/// resize it, send signals. The library does no console I/O; the caller connects it to a terminal (or a test).
+/// </summary>
+public sealed class TerminalSession : IAsyncDisposable
+{
+    private readonly IncusClient _client;
+    private readonly string _operationId;
+    private readonly ClientWebSocket _data;
+    private readonly ClientWebSocket _control;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly SemaphoreSlim _controlLock = new(1, 1);
+    private int _inputClosed;
+
+    internal TerminalSession(IncusClient client, string operationId, ClientWebSocket data, ClientWebSocket control)
+    {
+        _client = client;
+        _operationId = operationId;
+        _data = data;
+        _control = control;
+        _ = DrainControlAsync();
+    }
+
+    /// <summary>Reads what the program writes to the terminal into <paramref name="buffer"/>; 0 when it has exited.</summary>
+    public async ValueTask<int> ReadOutputAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            while (true)
+            {
+                // Never cancelled mid-receive (that would abort the socket); the caller's token is checked between reads.
+                cancellationToken.ThrowIfCancellationRequested();
+                var received = await _data.ReceiveAsync(buffer, CancellationToken.None).ConfigureAwait(false);
+                if (received.MessageType == WebSocketMessageType.Close)
+                    return 0;
+                if (received.MessageType == WebSocketMessageType.Text && received.Count == 0 && received.EndOfMessage)
+                {
+                    // The program ended; the daemon completes the operation only once it gets end-of-input back.
+                    await CloseInputAsync().ConfigureAwait(false);
+                    return 0;
+                }
+                if (received.Count > 0)
+                    return received.Count;
+            }
+        }
+        catch (WebSocketException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Sends keystrokes (or any bytes) to the program.</summary>
+    public async ValueTask WriteInputAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _inputClosed) == 1 || data.IsEmpty)
+            return;
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _data.SendAsync(data, WebSocketMessageType.Binary, true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or IOException)
+        {
+            // The program has exited and the daemon closed its input.
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>Sends end-of-input (an empty text frame). Safe to call more than once.</summary>
+    public async ValueTask CloseInputAsync()
+    {
+        if (Interlocked.Exchange(ref _inputClosed, 1) == 1)
+            return;
+        await _sendLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await _data.SendAsync(ReadOnlyMemory<byte>.Empty, WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>Tells the program its terminal now has <paramref name="width"/> columns and <paramref name="height"/> rows.</summary>
+    public ValueTask ResizeAsync(int width, int height, CancellationToken cancellationToken = default) =>
+        SendControlAsync(string.Create(CultureInfo.InvariantCulture,
+            $$$"""{"command":"window-resize","args":{"width":"{{{width}}}","height":"{{{height}}}"}}"""), cancellationToken);
+
+    /// <summary>Sends a Linux signal (e.g. 2 for SIGINT, 15 for SIGTERM) to the program.</summary>
+    public ValueTask SignalAsync(int signal, CancellationToken cancellationToken = default) =>
+        SendControlAsync(string.Create(CultureInfo.InvariantCulture, $$"""{"command":"signal","signal":{{signal}}}"""), cancellationToken);
+
+    /// <summary>Waits for the program to end and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken = default)
+    {
+        var done = await _client.Operations.WaitFinalAsync(_operationId, cancellationToken).ConfigureAwait(false);
+        if (done.Metadata.ValueKind == JsonValueKind.Object && done.Metadata.TryGetProperty("return", out var code) && code.ValueKind == JsonValueKind.Number)
+            return code.GetInt32();
+        throw new IncusTestKitException(SandboxErrorCode.OperationFailed, $"The interactive program ended without an exit code: {done.Err}", done.Err);
+    }
+
+    private async ValueTask SendControlAsync(string json, CancellationToken cancellationToken)
+    {
+        await _controlLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _control.SendAsync(Encoding.UTF8.GetBytes(json).AsMemory(), WebSocketMessageType.Text, true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or IOException)
+        {
+            // The program has exited.
+        }
+        finally
+        {
+            _controlLock.Release();
+        }
+    }
+
+    // A pending receive answers the daemon's pings; closing this socket early would kill the program.
+    private async Task DrainControlAsync()
+    {
+        var buffer = new byte[1024];
+        try
+        {
+            while ((await _control.ReceiveAsync(buffer, CancellationToken.None).ConfigureAwait(false)).MessageType != WebSocketMessageType.Close)
+            {
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Ends the session: end-of-input, then the sockets (which kills the program if it still runs).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await CloseInputAsync().ConfigureAwait(false);
+        _data.Dispose();
+        _control.Dispose();
+        _sendLock.Dispose();
+        _controlLock.Dispose();
+    }
+}

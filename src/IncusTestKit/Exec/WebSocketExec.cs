@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using IncusTestKit.Client;
+using IncusTestKit.Client.Models;
+using IncusTestKit.Errors;
+
+namespace IncusTestKit.Exec;
+
+/// <summary>
+/// One command over the daemon's exec websockets (stdin, stdout, stderr, control): streaming, stdin and signals,
+/// with no CLI in between. On timeout or cancellation the command and everything it started are killed.
+/// </summary>
+internal sealed class WebSocketExec
+{
+    /// <summary>Every process a command starts inherits this variable, which is how a kill finds them all.</summary>
+    public const string ExecIdVariable = "ISB_EXEC_ID";
+
+    private static readonly TimeSpan TermGrace = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
+
+    private readonly IncusClient _client;
+    private readonly string _instance;
+    private readonly CommandOptions _options;
+    private readonly CappedBuffer _stdout;
+    private readonly CappedBuffer _stderr;
+
+    public WebSocketExec(IncusClient client, string instance, CommandOptions options)
+    {
+        _client = client;
+        _instance = instance;
+        _options = options;
+        _stdout = new CappedBuffer(options.OutputLimit);
+        _stderr = new CappedBuffer(options.OutputLimit);
+    }
+
+    public async Task<ExecResult> RunAsync(IReadOnlyList<string> argv, uint uid, uint gid, Dictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var execId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        environment[ExecIdVariable] = execId;
+        var body = new ExecPost
+        {
+            Command = argv,
+            Environment = environment,
+            Cwd = _options.WorkingDirectory,
+            User = uid,
+            Group = gid,
+            WaitForWebsocket = true,
+        };
+        var context = _client.Instances.Context($"Running '{string.Join(' ', argv)}' in sandbox '{_instance}'", _instance);
+        var response = await _client.RequestAsync(HttpMethod.Post, _client.Scoped(InstancesApi.PathOf(_instance) + "/exec"),
+            IncusTransport.Json(body, IncusJsonContext.Default.ExecPost), context, cancellationToken).ConfigureAwait(false);
+        var operation = response.Metadata.Deserialize(IncusJsonContext.Default.Operation)!;
+        var fds = operation.Metadata.GetProperty("fds");
+
+        // The daemon starts the command only once 0, 1 and 2 are attached; connecting all at once keeps that short.
+        var sockets = await Task.WhenAll(
+            Connect(operation.Id, fds, "control", cancellationToken),
+            Connect(operation.Id, fds, "0", cancellationToken),
+            Connect(operation.Id, fds, "1", cancellationToken),
+            Connect(operation.Id, fds, "2", cancellationToken)).ConfigureAwait(false);
+        var (control, stdin, stdout, stderr) = (sockets[0], sockets[1], sockets[2], sockets[3]);
+        try
+        {
+            _ = DrainAsync(control);
+            _ = DrainAsync(stdin);
+            var pumps = Task.WhenAll(
+                PumpAsync(stdout, _stdout, OutputSource.Stdout, cancellationToken),
+                PumpAsync(stderr, _stderr, OutputSource.Stderr, cancellationToken));
+            // Not disposed: the feed may still hold its token after this method returns (see below).
+            var feedStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var feed = FeedStdinAsync(stdin, feedStop.Token);
+
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (_options.Timeout != Timeout.InfiniteTimeSpan)
+                deadline.CancelAfter(_options.Timeout);
+            try
+            {
+                await pumps.WaitAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                await KillAsync(control, execId, pumps).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new SandboxTimeoutException(
+                    $"Command '{string.Join(' ', argv)}' in sandbox '{_instance}' did not finish within {_options.Timeout.TotalSeconds:0.###} s; it was killed with every process it started. " +
+                    "Raise CommandOptions.Timeout (--timeout) if it needs longer.");
+            }
+            var done = await _client.Operations.WaitFinalAsync(operation.Id, cancellationToken).ConfigureAwait(false);
+            // The command has exited, so what it did not read of stdin no longer matters; a source that never ends
+            // (an idle pipe, a terminal-less CI's open stdin) must not hold the result back.
+            await feedStop.CancelAsync().ConfigureAwait(false);
+            _ = IgnoreFailures(feed);
+            var exitCode = ReturnCode(done);
+            if (exitCode is null)
+                throw IncusErrorMapper.Map(500, done.Err, context);
+            if (!done.Succeeded && done.Err.Contains("not found", StringComparison.OrdinalIgnoreCase) && _stderr.Bytes.Length == 0)
+                _stderr.Append(Encoding.UTF8.GetBytes($"{argv[0]}: command not found\n"));
+            return new ExecResult
+            {
+                Command = argv,
+                ExitCode = exitCode.Value,
+                StdoutBytes = _stdout.Bytes,
+                StderrBytes = _stderr.Bytes,
+                Duration = stopwatch.Elapsed,
+                Truncated = _stdout.Truncated || _stderr.Truncated,
+            };
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+                socket.Dispose();
+        }
+    }
+
+    private static int? ReturnCode(Operation operation) =>
+        operation.Metadata.ValueKind == JsonValueKind.Object && operation.Metadata.TryGetProperty("return", out var r) && r.ValueKind == JsonValueKind.Number
+            ? r.GetInt32()
+            : null;
+
+    private Task<ClientWebSocket> Connect(string operationId, JsonElement fds, string fd, CancellationToken cancellationToken) =>
+        _client.Transport.ConnectWebSocketAsync($"/1.0/operations/{operationId}/websocket?secret={Uri.EscapeDataString(fds.GetProperty(fd).GetString()!)}", cancellationToken);
+
+    // Receives are never cancelled: in .NET that aborts the socket. The daemon ends each stream with an
+    // empty text frame and then drops the connection, which surfaces as a WebSocketException.
+    private async Task PumpAsync(ClientWebSocket socket, CappedBuffer sink, OutputSource source, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer, CancellationToken.None).ConfigureAwait(false);
+                if (received.MessageType == WebSocketMessageType.Close)
+                    return;
+                if (received.MessageType == WebSocketMessageType.Text && received.Count == 0 && received.EndOfMessage)
+                    return;
+                sink.Append(buffer.AsSpan(0, received.Count));
+                if (_options.OnOutput is { } onOutput && received.Count > 0)
+                    await onOutput(new OutputChunk(source, buffer.AsMemory(0, received.Count)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (WebSocketException)
+        {
+        }
+    }
+
+    private async Task FeedStdinAsync(ClientWebSocket socket, CancellationToken cancellationToken)
+    {
+        if (_options.Stdin is { } input)
+        {
+            var source = input.Open();
+            var buffer = new byte[64 * 1024];
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                await socket.SendAsync(buffer.AsMemory(0, read), WebSocketMessageType.Binary, true, cancellationToken).ConfigureAwait(false);
+        }
+        // End-of-file for the command: an empty text frame.
+        await socket.SendAsync(ReadOnlyMemory<byte>.Empty, WebSocketMessageType.Text, true, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Keeps a receive pending so pings are answered and a dropped connection is noticed.
+    private static async Task DrainAsync(ClientWebSocket socket)
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            while ((await socket.ReceiveAsync(buffer, CancellationToken.None).ConfigureAwait(false)).MessageType != WebSocketMessageType.Close)
+            {
+            }
+        }
+        catch (WebSocketException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// SIGTERM to the command, a moment to end cleanly, then SIGKILL to every process that carries its exec id:
+    /// children outlive a shell that was told to stop, so the sweep always runs.
+    /// </summary>
+    private async Task KillAsync(ClientWebSocket control, string execId, Task pumps)
+    {
+        using var bound = new CancellationTokenSource(TermGrace + KillGrace + TimeSpan.FromSeconds(5));
+        await IgnoreFailures(SendSignalAsync(control, 15, bound.Token)).ConfigureAwait(false);
+        await Finishes(pumps, TermGrace).ConfigureAwait(false);
+        await IgnoreFailures(KillByExecIdAsync(execId, bound.Token)).ConfigureAwait(false);
+        await IgnoreFailures(SendSignalAsync(control, 9, bound.Token)).ConfigureAwait(false);
+        await Finishes(pumps, KillGrace).ConfigureAwait(false);
+    }
+
+    private static Task SendSignalAsync(ClientWebSocket control, int signal, CancellationToken cancellationToken) =>
+        control.SendAsync(Encoding.UTF8.GetBytes($$"""{"command":"signal","signal":{{signal}}}""").AsMemory(), WebSocketMessageType.Text, true, cancellationToken).AsTask();
+
+    // A second, fire-and-forget exec: the id is passed as an argument, never spliced into the script.
+    private Task KillByExecIdAsync(string execId, CancellationToken cancellationToken)
+    {
+        const string Script = "for p in /proc/[0-9]*; do grep -q \"" + ExecIdVariable + "=$1\" \"$p/environ\" 2>/dev/null && kill -9 \"${p#/proc/}\" 2>/dev/null; done; exit 0";
+        var body = new ExecPost { Command = ["sh", "-c", Script, "isb-kill", execId] };
+        return _client.RunOperationAsync(HttpMethod.Post, _client.Scoped(InstancesApi.PathOf(_instance) + "/exec"),
+            IncusTransport.Json(body, IncusJsonContext.Default.ExecPost),
+            _client.Instances.Context($"Killing a timed-out command in sandbox '{_instance}'", _instance), cancellationToken);
+    }
+
+    private static async Task<bool> Finishes(Task task, TimeSpan within)
+    {
+        try
+        {
+            await task.WaitAsync(within).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task IgnoreFailures(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or IncusTestKitException or ObjectDisposedException)
+        {
+            // The command may have ended and its sockets closed already.
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Text;
+using IncusTestKit.Errors;
+using IncusTestKit.Exec;
+
+namespace IncusTestKit.Sandboxes;
+
+public sealed partial class Sandbox
+{
+    /// <summary>
+    /// Runs a command line with <c>sh -c</c>, for when you want shell syntax (pipes, globs, <c>&amp;&amp;</c>).
+    /// Never build it from untrusted values; use the argv overload for those.
+    /// </summary>
+    /// <param name="command">The shell command line.</param>
+    /// <param name="options">Working directory, environment, user, timeout, stdin, output limit and live output.</param>
+    /// <param name="cancellationToken">Cancels the command; it is killed in the sandbox.</param>
+    /// <returns>The exit code and output; a non-zero exit code is not an exception.</returns>
+    /// <exception cref="SandboxNotRunningException">The sandbox is stopped or frozen.</exception>
+    /// <exception cref="SandboxTimeoutException">It ran longer than the timeout and was killed.</exception>
+    public Task<ExecResult> RunCommandAsync(string command, CommandOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return RunCommandAsync(["sh", "-c", command], options, cancellationToken);
+    }
+
+    /// <summary>Runs a program with these exact arguments, no shell involved: every argument arrives verbatim.</summary>
+    /// <param name="argv">The program and its arguments.</param>
+    /// <param name="options">Working directory, environment, user, timeout, stdin, output limit and live output.</param>
+    /// <param name="cancellationToken">Cancels the command; it is killed in the sandbox.</param>
+    /// <returns>The exit code and output; a non-zero exit code is not an exception (127: command not found).</returns>
+    /// <exception cref="SandboxNotRunningException">The sandbox is stopped or frozen.</exception>
+    /// <exception cref="SandboxTimeoutException">It ran longer than the timeout and was killed.</exception>
+    /// <exception cref="PathNotFoundException">The working directory does not exist.</exception>
+    public async Task<ExecResult> RunCommandAsync(IReadOnlyList<string> argv, CommandOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(argv);
+        if (argv.Count == 0 || string.IsNullOrEmpty(argv[0]))
+            throw new ArgumentException("The command needs at least a program name.", nameof(argv));
+        options ??= new CommandOptions();
+        if (!options.WorkingDirectory.StartsWith('/'))
+            throw new ArgumentException($"The working directory '{options.WorkingDirectory}' must be an absolute path.", nameof(options));
+
+        var environment = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal);
+        var (uid, gid) = await ResolveUserAsync(options.User, environment, cancellationToken).ConfigureAwait(false);
+        if (options.WorkingDirectory != "/")
+            await EnsureDirectoryAsync(options.WorkingDirectory, cancellationToken).ConfigureAwait(false);
+        return await new WebSocketExec(_client.Incus, Name, options).RunAsync(argv, uid, gid, environment, cancellationToken).ConfigureAwait(false);
+    }
+
+    // The daemon silently runs in / when the directory is missing; a clear error is kinder.
+    private async Task EnsureDirectoryAsync(string path, CancellationToken cancellationToken)
+    {
+        if (!await _client.Incus.Files.ExistsAsync(Name, path, cancellationToken).ConfigureAwait(false))
+            throw new PathNotFoundException($"The working directory '{path}' does not exist in sandbox '{Name}'.");
+    }
+
+    /// <summary>A name is looked up in the sandbox's /etc/passwd; HOME and USER follow, as a login would set them.</summary>
+    private async Task<(uint Uid, uint Gid)> ResolveUserAsync(string? user, Dictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(user) || user is "root" or "0")
+            return (0, 0);
+        var passwd = Encoding.UTF8.GetString(await _client.Incus.Files.ReadAsync(Name, "/etc/passwd", cancellationToken).ConfigureAwait(false));
+        var isUid = uint.TryParse(user, NumberStyles.None, CultureInfo.InvariantCulture, out var wantedUid);
+        foreach (var line in passwd.Split('\n'))
+        {
+            var fields = line.Split(':');
+            if (fields.Length < 7 || !uint.TryParse(fields[2], CultureInfo.InvariantCulture, out var uid) || !uint.TryParse(fields[3], CultureInfo.InvariantCulture, out var gid))
+                continue;
+            if (isUid ? uid != wantedUid : fields[0] != user)
+                continue;
+            environment.TryAdd("HOME", fields[5]);
+            environment.TryAdd("USER", fields[0]);
+            return (uid, gid);
+        }
+        if (isUid)
+            return (wantedUid, wantedUid);
+        throw new IncusTestKitException(SandboxErrorCode.InvalidConfiguration,
+            $"User '{user}' does not exist in sandbox '{Name}' (not in its /etc/passwd). Use an existing user name or a numeric uid.");
+    }
+}

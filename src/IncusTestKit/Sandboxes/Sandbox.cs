@@ -1,0 +1,147 @@
+using IncusTestKit.Client.Models;
+using IncusTestKit.Errors;
+
+namespace IncusTestKit.Sandboxes;
+
+/// <summary>
+/// A handle to one sandbox (an Incus instance). Cheap: it holds a name and what was known at creation; state is
+/// read from the daemon on demand. Disposing destroys the sandbox when it was created with
+/// <see cref="SandboxOptions.AutoDestroy"/>, and does nothing otherwise.
+/// </summary>
+public sealed partial class Sandbox : IAsyncDisposable
+{
+    private readonly SandboxClient _client;
+    private int _destroyed;
+
+    internal Sandbox(SandboxClient client, Instance instance, bool autoDestroy, string? ipv4Address)
+    {
+        _client = client;
+        Name = instance.Name;
+        Project = client.Project;
+        Type = instance.Type == "virtual-machine" ? SandboxType.VirtualMachine : SandboxType.Container;
+        Ephemeral = instance.Ephemeral;
+        AutoDestroy = autoDestroy;
+        IPv4Address = ipv4Address;
+        Labels = SandboxLabels.UserLabelsOf(instance.Config);
+        Image = instance.Config.GetValueOrDefault(SandboxLabels.Image) ?? instance.Config.GetValueOrDefault("image.description");
+    }
+
+    /// <summary>The instance name.</summary>
+    public string Name { get; }
+
+    /// <summary>The Incus project it lives in.</summary>
+    public string Project { get; }
+
+    /// <summary>Container or virtual machine.</summary>
+    public SandboxType Type { get; }
+
+    /// <summary>Whether the daemon deletes it when it stops.</summary>
+    public bool Ephemeral { get; }
+
+    /// <summary>Whether disposing this handle (or the process exiting) destroys the sandbox.</summary>
+    public bool AutoDestroy { get; }
+
+    /// <summary>The image it was created from, as it was named.</summary>
+    public string? Image { get; }
+
+    /// <summary>Its IPv4 address when it became ready (null without a network); see <see cref="GetInfoAsync"/> for the current one.</summary>
+    public string? IPv4Address { get; }
+
+    /// <summary>The user's labels it was created with.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; }
+
+    internal SandboxClient Client => _client;
+
+    /// <summary>Reads its current run state.</summary>
+    /// <exception cref="SandboxNotFoundException">It no longer exists.</exception>
+    public async Task<SandboxState> GetStateAsync(CancellationToken cancellationToken = default)
+    {
+        var state = await _client.Incus.Instances.GetStateAsync(Name, cancellationToken).ConfigureAwait(false);
+        return SandboxStates.FromStatusCode(state.StatusCode);
+    }
+
+    /// <summary>Reads what it is now: state, address, labels, usage.</summary>
+    /// <exception cref="SandboxNotFoundException">It no longer exists.</exception>
+    public async Task<SandboxInfo> GetInfoAsync(CancellationToken cancellationToken = default)
+    {
+        var instance = await _client.Incus.Instances.GetAsync(Name, cancellationToken).ConfigureAwait(false);
+        var state = await _client.Incus.Instances.GetStateAsync(Name, cancellationToken).ConfigureAwait(false);
+        return SandboxLabels.ToInfo(instance with { State = state }, Project);
+    }
+
+    /// <summary>Starts it; starting a running sandbox does nothing.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await ChangeStateAsync(new InstanceStatePut("start"), "Starting", cancellationToken).ConfigureAwait(false);
+        }
+        catch (IncusTestKitException e) when (e.DaemonMessage?.Contains("already running", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            // Already as asked.
+        }
+    }
+
+    /// <summary>Stops it; stopping a stopped sandbox does nothing. An ephemeral sandbox is deleted by the daemon when it stops.</summary>
+    /// <param name="force">Kill it at once instead of asking its init to shut down.</param>
+    /// <param name="timeout">How long a clean shutdown may take (default: the daemon's, 10 minutes).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="SandboxTimeoutException">A clean shutdown took longer than <paramref name="timeout"/>; it still runs.</exception>
+    public Task StopAsync(bool force = false, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        _client.StopInstanceAsync(Name, force, timeout, cancellationToken);
+
+    /// <summary>Restarts it (a stopped sandbox is started).</summary>
+    /// <param name="force">Kill it instead of a clean shutdown.</param>
+    /// <param name="timeout">How long the clean shutdown may take.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public async Task RestartAsync(bool force = false, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        if (await GetStateAsync(cancellationToken).ConfigureAwait(false) == SandboxState.Stopped)
+        {
+            await StartAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var body = new InstanceStatePut("restart", Force: force, Timeout: force ? null : SandboxClient.SecondsOrNull(timeout));
+        await ChangeStateAsync(body, "Restarting", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Destroys it: stops it (cleanly unless <paramref name="force"/>) and deletes it with its snapshots.</summary>
+    /// <param name="force">Kill it if running instead of a clean shutdown.</param>
+    /// <param name="deleteSnapshots">Also delete its snapshots; when false, a sandbox with snapshots is refused.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task DestroyAsync(bool force = true, bool deleteSnapshots = true, CancellationToken cancellationToken = default)
+    {
+        await _client.DestroyInstanceAsync(Name, force, deleteSnapshots, cancellationToken).ConfigureAwait(false);
+        MarkDestroyed();
+    }
+
+    private Task ChangeStateAsync(InstanceStatePut body, string verb, CancellationToken cancellationToken) =>
+        _client.Incus.Instances.ChangeStateAsync(Name, body,
+            _client.Incus.Instances.Context($"{verb} sandbox '{Name}'", Name), cancellationToken);
+
+    internal bool MarkDestroyed()
+    {
+        AutoDestroyRegistry.Unregister(this);
+        return Interlocked.Exchange(ref _destroyed, 1) == 0;
+    }
+
+    /// <summary>Destroys the sandbox when it was created with auto-destroy; a sandbox already gone is fine.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!AutoDestroy || Volatile.Read(ref _destroyed) == 1)
+            return;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await _client.DestroyInstanceAsync(Name, force: true, deleteSnapshots: true, timeout.Token).ConfigureAwait(false);
+        }
+        catch (SandboxNotFoundException)
+        {
+            // Already gone.
+        }
+        MarkDestroyed();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+}

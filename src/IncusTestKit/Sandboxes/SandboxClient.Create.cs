@@ -1,0 +1,230 @@
+using System.Diagnostics;
+using IncusTestKit.Client;
+using IncusTestKit.Client.Models;
+using IncusTestKit.Configuration;
+using IncusTestKit.Errors;
+using IncusTestKit.Images;
+
+namespace IncusTestKit.Sandboxes;
+
+public sealed partial class SandboxClient
+{
+    /// <summary>
+    /// Creates a sandbox, starts it and waits until it runs and (when it has a network card) has an address.
+    /// Everything is checked before anything is created; a failure after the instance exists deletes it,
+    /// except a readiness timeout, which keeps it for inspection and says so.
+    /// </summary>
+    /// <param name="options">What to create; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the creation (a half-made sandbox is deleted).</param>
+    /// <returns>A handle to the running sandbox; dispose it to destroy it when <see cref="SandboxOptions.AutoDestroy"/> is set.</returns>
+    /// <exception cref="InvalidNameException">The name or a label key is invalid.</exception>
+    /// <exception cref="NameConflictException">An instance with that name exists.</exception>
+    /// <exception cref="ImageNotFoundException">The image reference resolves to nothing.</exception>
+    /// <exception cref="UnsupportedInstanceTypeException">A VM was asked for on a server without the qemu driver.</exception>
+    /// <exception cref="SandboxTimeoutException">It did not become ready in time (it is kept; the message says how to inspect it).</exception>
+    /// <exception cref="IncusUnavailableException">The daemon cannot be reached.</exception>
+    public async Task<Sandbox> CreateAsync(SandboxOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new SandboxOptions();
+        var stopwatch = Stopwatch.StartNew();
+        var name = options.Name ?? SandboxNames.Generate();
+        SandboxNames.Validate(name);
+        SandboxLabels.Validate(options.Labels);
+        var type = options.Type ?? _options.DefaultType;
+        var image = ImageReference.Parse(options.Image ?? DefaultImage);
+        var context = Incus.Instances.Context($"Creating sandbox '{name}'", name) with { Image = image.ToString() };
+
+        if (type == SandboxType.VirtualMachine)
+            await EnsureVirtualMachinesAsync(cancellationToken).ConfigureAwait(false);
+        if (await ExistsAsync(name, cancellationToken).ConfigureAwait(false))
+            throw IncusErrorMapper.Map(409, $"Name \"{name}\" already in use", context);
+        var source = await ResolveImageAsync(image, type, cancellationToken).ConfigureAwait(false);
+
+        var createId = SandboxNames.Generate("c")[2..];
+        var body = new InstancesPost
+        {
+            Name = name,
+            Type = type == SandboxType.VirtualMachine ? "virtual-machine" : "container",
+            Source = source,
+            Start = true,
+            Ephemeral = options.Ephemeral,
+            Profiles = options.Profiles,
+            Config = BuildConfig(options, image, createId),
+            Devices = await BuildDevicesAsync(options, cancellationToken).ConfigureAwait(false),
+        };
+
+        Instance instance;
+        try
+        {
+            await Incus.Instances.CreateAsync(body, context, cancellationToken).ConfigureAwait(false);
+            instance = await Incus.Instances.GetAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not IncusUnavailableException)
+        {
+            await DeleteIfOursAsync(name, createId).ConfigureAwait(false);
+            throw;
+        }
+
+        string? address;
+        try
+        {
+            address = await WaitUntilReadyAsync(instance, options.Timeout - stopwatch.Elapsed, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not SandboxTimeoutException and not IncusUnavailableException)
+        {
+            await DeleteIfOursAsync(name, createId).ConfigureAwait(false);
+            throw;
+        }
+
+        var sandbox = new Sandbox(this, instance, options.AutoDestroy, address);
+        if (options.AutoDestroy)
+            AutoDestroyRegistry.Register(sandbox);
+        return sandbox;
+    }
+
+    private async Task<bool> ExistsAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Incus.Instances.GetStateAsync(name, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (SandboxNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    private async Task EnsureVirtualMachinesAsync(CancellationToken cancellationToken)
+    {
+        var server = await GetServerInfoAsync(cancellationToken).ConfigureAwait(false);
+        if (!server.SupportsVirtualMachines)
+        {
+            throw new UnsupportedInstanceTypeException(
+                $"This Incus server cannot run virtual machines: its instance drivers are '{server.Driver}' (no qemu; the host needs KVM, /dev/kvm and vhost_vsock). " +
+                "Use a container (the default) or a server with KVM.");
+        }
+    }
+
+    /// <summary>
+    /// Local images are resolved here so a missing one fails before anything is created (the daemon would only
+    /// fail inside the operation). Public simplestreams remotes are fetched by the daemon itself, as the incus CLI does.
+    /// </summary>
+    private async Task<InstanceSource> ResolveImageAsync(ImageReference image, SandboxType type, CancellationToken cancellationToken)
+    {
+        if (!image.IsLocal)
+        {
+            var remote = _remotes.Find(image.Remote!) ?? throw new ImageNotFoundException(
+                $"Image '{image}' names the remote '{image.Remote}', which the Incus client does not know (known: {string.Join(", ", _remotes.Names)}). Add it with 'incus remote add' or use a local alias.");
+            if (remote.Protocol != "simplestreams")
+            {
+                throw new IncusTestKitException(SandboxErrorCode.InvalidConfiguration,
+                    $"Image '{image}' is on the remote '{remote.Name}' ({remote.Address}, protocol {remote.Protocol}); only simplestreams remotes and local images are supported in this version. " +
+                    $"Copy it locally first: incus image copy {image} local: --alias {image.Name}");
+            }
+            return new InstanceSource { Alias = image.Name, Server = remote.Address, Protocol = "simplestreams", Mode = "pull" };
+        }
+
+        var alias = await Incus.Images.TryGetAliasAsync(image.Name, cancellationToken).ConfigureAwait(false);
+        var fingerprint = alias?.Target;
+        var found = await Incus.Images.TryGetAsync(fingerprint ?? image.Name, cancellationToken).ConfigureAwait(false);
+        if (found is null)
+        {
+            throw new ImageNotFoundException(
+                $"Image '{image}' was not found in project '{Project}': no local alias or fingerprint matches it. " +
+                "List local images with 'incus image list'; on a new machine, ./build.sh bootstrap builds isb/busybox and isb/debian12.");
+        }
+        var wanted = type == SandboxType.VirtualMachine ? "virtual-machine" : "container";
+        if (found.Type.Length > 0 && found.Type != wanted)
+        {
+            throw new UnsupportedInstanceTypeException(
+                $"Image '{image}' is a {found.Type} image and cannot start a {wanted}. Pick an image of the right type.");
+        }
+        return new InstanceSource { Fingerprint = found.Fingerprint };
+    }
+
+    private static Dictionary<string, string> BuildConfig(SandboxOptions options, ImageReference image, string createId)
+    {
+        var config = options.Labels.ToDictionary(kv => SandboxLabels.UserPrefix + kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        config[SandboxLabels.Managed] = "true";
+        config[SandboxLabels.Session] = SandboxLabels.SessionId;
+        config[SandboxLabels.CreateId] = createId;
+        config[SandboxLabels.Image] = image.ToString();
+        config[SandboxLabels.AutoDestroy] = options.AutoDestroy ? "true" : "false";
+        if (options.Limits.Cpu is { } cpu)
+        {
+            if (cpu < 1)
+                throw new ArgumentOutOfRangeException(nameof(options), cpu, "Limits.Cpu must be at least 1.");
+            config["limits.cpu"] = cpu.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        if (options.Limits.Memory is { } memory)
+            config["limits.memory"] = ByteSizes.Validate(memory, "Limits.Memory", allowPercent: true);
+        return config;
+    }
+
+    // A disk size needs the root device spelled out, on the pool the profiles would have used.
+    private async Task<Dictionary<string, Dictionary<string, string>>> BuildDevicesAsync(SandboxOptions options, CancellationToken cancellationToken)
+    {
+        var devices = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        if (options.Limits.Disk is not { } disk)
+            return devices;
+        var size = ByteSizes.Validate(disk, "Limits.Disk", allowPercent: false);
+        var root = await Incus.Profiles.FindRootDiskAsync(options.Profiles, cancellationToken).ConfigureAwait(false);
+        if (root is null)
+            return devices;
+        devices[root.Value.Name] = new Dictionary<string, string>(root.Value.Device, StringComparer.Ordinal) { ["size"] = size };
+        return devices;
+    }
+
+    private async Task<string?> WaitUntilReadyAsync(Instance instance, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var needsAddress = instance.ExpandedDevices.Values.Any(d => d.GetValueOrDefault("type") == "nic");
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero);
+        var delay = TimeSpan.FromMilliseconds(20);
+        InstanceState? state = null;
+        try
+        {
+            while (true)
+            {
+                state = await Incus.Instances.GetStateAsync(instance.Name, deadline.Token).ConfigureAwait(false);
+                var running = SandboxStates.FromStatusCode(state.StatusCode) == SandboxState.Running;
+                var address = SandboxStates.GlobalIPv4(state);
+                if (running && (!needsAddress || address is not null))
+                    return address;
+                if (SandboxStates.FromStatusCode(state.StatusCode) is SandboxState.Stopped or SandboxState.Error && state.Pid == 0 && delay > TimeSpan.FromMilliseconds(500))
+                {
+                    throw new IncusTestKitException(SandboxErrorCode.OperationFailed,
+                        $"Sandbox '{instance.Name}' stopped right after it started (status {state.Status}): its image's init exits or fails. See: incus info {instance.Name} --show-log");
+                }
+                await Task.Delay(delay, deadline.Token).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(250).Ticks));
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            var what = state is null || SandboxStates.FromStatusCode(state.StatusCode) != SandboxState.Running
+                ? $"was not running (status {state?.Status ?? "unknown"})"
+                : "got no network address (its image may not run DHCP on eth0)";
+            throw new SandboxTimeoutException(
+                $"Sandbox '{instance.Name}' {what} within {timeout.TotalSeconds:0.#} s. It is kept for inspection: " +
+                $"incus info {instance.Name} --show-log; destroy it with: dotnet isb destroy {instance.Name}");
+        }
+    }
+
+    // Only the instance this call created is deleted: a same-named one made by someone else is never touched.
+    private async Task DeleteIfOursAsync(string name, string createId)
+    {
+        using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            var instance = await Incus.Instances.GetAsync(name, cleanup.Token).ConfigureAwait(false);
+            if (instance.Config.GetValueOrDefault(SandboxLabels.CreateId) == createId)
+                await DestroyInstanceAsync(name, force: true, deleteSnapshots: true, cleanup.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IncusTestKitException or OperationCanceledException)
+        {
+            // Best effort: the original failure is what the caller needs to see.
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using IncusTestKit.Client;
+using IncusTestKit.Diagnostics;
+using IncusTestKit.Errors;
+
+namespace IncusTestKit.Sandboxes;
+
+public sealed partial class SandboxClient
+{
+    private static readonly string[] RequiredExtensions =
+        ["instance_create_start", "container_exec_recording", "container_exec_signal_handling", "container_exec_user_group_cwd", "instance_file_head", "operation_wait"];
+
+    /// <summary>
+    /// Checks everything a sandbox needs (socket, permissions, daemon, storage, network, profile, default image) and
+    /// what some features need (idmapped mounts for overlay mounts, KVM for VMs). Never throws for a failed check:
+    /// each result says what is wrong and how to fix it.
+    /// </summary>
+    public async Task<IReadOnlyList<HealthCheck>> CheckHealthAsync(CancellationToken cancellationToken = default)
+    {
+        var checks = new List<HealthCheck>();
+        IncusServerInfo server;
+        try
+        {
+            server = await GetServerInfoAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IncusUnavailableException e)
+        {
+            checks.Add(e.Reason == IncusUnavailableReason.SocketMissing
+                ? new HealthCheck("socket", CheckStatus.Failed, $"{SocketPath} does not exist", "Install and start Incus: ./build.sh bootstrap (as root), or systemctl start incus")
+                : new HealthCheck("socket", CheckStatus.Ok, $"{SocketPath} exists"));
+            checks.Add(e.Reason == IncusUnavailableReason.PermissionDenied
+                ? new HealthCheck("permissions", CheckStatus.Failed, "this user may not open the socket", "Run as root, or join the socket's group (usually incus-admin) and log in again")
+                : new HealthCheck("daemon", CheckStatus.Failed, "not answering", "Start the daemon: ./build.sh bootstrap, or systemctl restart incus"));
+            return checks;
+        }
+
+        checks.Add(new HealthCheck("socket", CheckStatus.Ok, SocketPath));
+        checks.Add(new HealthCheck("permissions", CheckStatus.Ok, "the socket accepts this user"));
+        var missing = RequiredExtensions.Except(server.ApiExtensions).ToList();
+        checks.Add(missing.Count == 0
+            ? new HealthCheck("daemon", CheckStatus.Ok, $"Incus {server.ServerVersion}, API {server.ApiVersion}, project '{Project}'")
+            : new HealthCheck("daemon", CheckStatus.Failed, $"Incus {server.ServerVersion} lacks {string.Join(", ", missing)}", "Upgrade Incus to 6.0 or newer"));
+
+        checks.Add(await CheckStorageAsync(cancellationToken).ConfigureAwait(false));
+        checks.AddRange(await CheckProfileAsync(cancellationToken).ConfigureAwait(false));
+        checks.Add(await CheckDefaultImageAsync(cancellationToken).ConfigureAwait(false));
+        checks.Add(server.SupportsIdmappedMounts
+            ? new HealthCheck("idmapped mounts", CheckStatus.Ok, "the kernel supports them (overlay and shifted host-folder mounts work)")
+            : new HealthCheck("idmapped mounts", CheckStatus.Warning, "the kernel lacks them", "Overlay mounts of host folders need a kernel with idmapped mounts (5.12+, with the filesystem's support)"));
+        checks.Add(server.SupportsVirtualMachines
+            ? new HealthCheck("virtual machines", CheckStatus.Ok, $"drivers: {server.Driver}")
+            : new HealthCheck("virtual machines", CheckStatus.Warning, $"drivers: {server.Driver} (no qemu)", "VMs need KVM (/dev/kvm) and the incus package with QEMU; containers work without"));
+        return checks;
+    }
+
+    private async Task<HealthCheck> CheckStorageAsync(CancellationToken cancellationToken)
+    {
+        var pools = await Incus.RequestAsync(HttpMethod.Get, Incus.Scoped("/1.0/storage-pools?recursion=1"), null, Incus.Context("Listing storage pools"), cancellationToken).ConfigureAwait(false);
+        var drivers = pools.Metadata.EnumerateArray()
+            .Select(p => $"{p.GetProperty("name").GetString()} ({p.GetProperty("driver").GetString()})").ToList();
+        if (drivers.Count == 0)
+            return new HealthCheck("storage pool", CheckStatus.Failed, "none", "Create one: ./build.sh bootstrap, or incus storage create default btrfs");
+        return drivers.All(d => d.EndsWith("(dir)", StringComparison.Ordinal))
+            ? new HealthCheck("storage pool", CheckStatus.Warning, string.Join(", ", drivers), "The dir driver copies the whole image for every sandbox; a btrfs or zfs pool launches in well under a second")
+            : new HealthCheck("storage pool", CheckStatus.Ok, string.Join(", ", drivers));
+    }
+
+    private async Task<IEnumerable<HealthCheck>> CheckProfileAsync(CancellationToken cancellationToken)
+    {
+        var profile = await Incus.Profiles.GetAsync("default", cancellationToken).ConfigureAwait(false);
+        var devices = profile.Devices.Values.ToList();
+        var root = devices.FirstOrDefault(d => d.GetValueOrDefault("type") == "disk" && d.GetValueOrDefault("path") == "/");
+        var nic = devices.FirstOrDefault(d => d.GetValueOrDefault("type") == "nic");
+        var checks = new List<HealthCheck>
+        {
+            root is null
+                ? new HealthCheck("root disk", CheckStatus.Failed, "the default profile has none", "incus profile device add default root disk path=/ pool=default (or ./build.sh bootstrap)")
+                : new HealthCheck("root disk", CheckStatus.Ok, $"default profile, pool '{root.GetValueOrDefault("pool")}'"),
+        };
+        if (nic is null)
+        {
+            checks.Add(new HealthCheck("network", CheckStatus.Warning, "the default profile has no NIC: sandboxes get no address",
+                "incus profile device add default eth0 nic network=incusbr0 name=eth0 (or ./build.sh bootstrap)"));
+            return checks;
+        }
+        var network = nic.GetValueOrDefault("network") ?? nic.GetValueOrDefault("parent") ?? "?";
+        var answer = await Incus.Transport.SendAsync(HttpMethod.Get, Incus.Scoped("/1.0/networks/" + Uri.EscapeDataString(network)), null, cancellationToken).ConfigureAwait(false);
+        checks.Add(answer.IsError
+            ? new HealthCheck("network", CheckStatus.Failed, $"the default profile's NIC uses '{network}', which does not exist", "incus network create incusbr0 (or ./build.sh bootstrap)")
+            : new HealthCheck("network", CheckStatus.Ok, $"{network} ({(answer.Metadata.TryGetProperty("config", out var c) && c.TryGetProperty("ipv4.address", out var a) ? a.GetString() : "managed elsewhere")})"));
+        return checks;
+    }
+
+    private async Task<HealthCheck> CheckDefaultImageAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ResolveImageAsync(Images.ImageReference.Parse(DefaultImage), SandboxType.Container, cancellationToken).ConfigureAwait(false);
+            return new HealthCheck("default image", CheckStatus.Ok, DefaultImage);
+        }
+        catch (IncusTestKitException e) when (e is ImageNotFoundException or UnsupportedInstanceTypeException)
+        {
+            return new HealthCheck("default image", CheckStatus.Failed, $"{DefaultImage}: not found", "./build.sh bootstrap builds isb/debian12 and isb/busybox; or set ISB_IMAGE to an image you have");
+        }
+    }
+}

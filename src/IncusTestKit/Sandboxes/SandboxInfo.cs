@@ -1,0 +1,41 @@
+namespace IncusTestKit.Sandboxes;
+
+/// <summary>What a sandbox is, as listed: cheap to get for many at once.</summary>
+public sealed record SandboxInfo
+{
+    /// <summary>The instance name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The Incus project it lives in.</summary>
+    public required string Project { get; init; }
+
+    /// <summary>Container or virtual machine.</summary>
+    public required SandboxType Type { get; init; }
+
+    /// <summary>Its run state when it was read.</summary>
+    public required SandboxState State { get; init; }
+
+    /// <summary>The image it was created from, as the user named it when IncusTestKit created it, else the image's description.</summary>
+    public string? Image { get; init; }
+
+    /// <summary>Its first global IPv4 address, when running on a network.</summary>
+    public string? IPv4Address { get; init; }
+
+    /// <summary>Whether the daemon deletes it when it stops.</summary>
+    public bool Ephemeral { get; init; }
+
+    /// <summary>Whether IncusTestKit created it (it carries the ownership labels).</summary>
+    public bool ManagedByIncusTestKit { get; init; }
+
+    /// <summary>When it was created.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The user's labels (<c>user.*</c> config, without the prefix and without IncusTestKit's own).</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The number of processes inside, when running.</summary>
+    public long Processes { get; init; }
+
+    /// <summary>Memory in use in bytes, when running.</summary>
+    public long MemoryUsage { get; init; }
+}

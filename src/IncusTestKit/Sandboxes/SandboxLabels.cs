@@ -1,0 +1,59 @@
+using IncusTestKit.Client.Models;
+using IncusTestKit.Errors;
+
+namespace IncusTestKit.Sandboxes;
+
+/// <summary>
+/// Labels live in the instance config as <c>user.KEY</c>. IncusTestKit's own ownership labels use the
+/// reserved <c>user.isb.</c> namespace, so a reaper, <c>dotnet isb list</c> and later sessions can tell
+/// what we created, by which process, and from what.
+/// </summary>
+internal static class SandboxLabels
+{
+    public const string UserPrefix = "user.";
+    public const string OwnPrefix = "user.isb.";
+    public const string Managed = "user.isb.managed";
+    public const string Session = "user.isb.session";
+    public const string CreateId = "user.isb.create-id";
+    public const string Image = "user.isb.image";
+    public const string AutoDestroy = "user.isb.auto-destroy";
+
+    /// <summary>Identifies this process's sandboxes (for reaping after a crash).</summary>
+    public static string SessionId { get; } = $"{Environment.ProcessId}-{SandboxNames.Generate("s")[2..]}";
+
+    public static void Validate(IReadOnlyDictionary<string, string> labels)
+    {
+        foreach (var (key, value) in labels)
+        {
+            if (key.Length == 0 || !key.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+                throw new InvalidNameException($"Label key '{key}' is invalid: use letters, digits, '.', '_' and '-' (for example: team=payments).");
+            if (key.StartsWith("isb.", StringComparison.Ordinal))
+                throw new InvalidNameException($"Label key '{key}' is reserved: keys starting with 'isb.' are IncusTestKit's own.");
+            ArgumentNullException.ThrowIfNull(value, $"labels[{key}]");
+        }
+    }
+
+    public static IReadOnlyDictionary<string, string> UserLabelsOf(IReadOnlyDictionary<string, string> config) =>
+        config.Where(kv => kv.Key.StartsWith(UserPrefix, StringComparison.Ordinal) && !kv.Key.StartsWith(OwnPrefix, StringComparison.Ordinal))
+              .ToDictionary(kv => kv.Key[UserPrefix.Length..], kv => kv.Value, StringComparer.Ordinal);
+
+    public static SandboxInfo ToInfo(Instance instance, string fallbackProject)
+    {
+        var state = instance.State;
+        return new SandboxInfo
+        {
+            Name = instance.Name,
+            Project = instance.Project.Length > 0 ? instance.Project : fallbackProject,
+            Type = instance.Type == "virtual-machine" ? SandboxType.VirtualMachine : SandboxType.Container,
+            State = SandboxStates.FromStatusCode(state?.StatusCode ?? instance.StatusCode),
+            Image = instance.Config.GetValueOrDefault(Image) ?? instance.Config.GetValueOrDefault("image.description"),
+            IPv4Address = SandboxStates.GlobalIPv4(state),
+            Ephemeral = instance.Ephemeral,
+            ManagedByIncusTestKit = instance.Config.GetValueOrDefault(Managed) == "true",
+            CreatedAt = instance.CreatedAt,
+            Labels = UserLabelsOf(instance.Config),
+            Processes = state?.Processes ?? 0,
+            MemoryUsage = state?.Memory?.Usage ?? 0,
+        };
+    }
+}

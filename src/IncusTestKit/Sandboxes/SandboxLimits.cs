@@ -1,0 +1,17 @@
+namespace IncusTestKit.Sandboxes;
+
+/// <summary>Resource limits of a sandbox. Sizes use Incus's units: <c>512MiB</c>, <c>2GiB</c>, <c>500MB</c>.</summary>
+public sealed record SandboxLimits
+{
+    /// <summary>The default limits: 512MiB of memory, a 10GiB root disk, no CPU limit.</summary>
+    public static SandboxLimits Default { get; } = new();
+
+    /// <summary>How many CPUs the sandbox may use; null for no limit.</summary>
+    public int? Cpu { get; init; }
+
+    /// <summary>The memory limit (default <c>512MiB</c>); null for no limit.</summary>
+    public string? Memory { get; init; } = "512MiB";
+
+    /// <summary>The root disk size (default <c>10GiB</c>; enforced on btrfs and zfs pools, not on dir); null for the pool's default.</summary>
+    public string? Disk { get; init; } = "10GiB";
+}

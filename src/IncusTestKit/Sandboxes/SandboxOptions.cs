@@ -1,0 +1,35 @@
+namespace IncusTestKit.Sandboxes;
+
+/// <summary>How to create a sandbox. Every property has a sensible default; <c>new SandboxOptions()</c> works.</summary>
+public sealed record SandboxOptions
+{
+    /// <summary>A local alias (<c>isb/busybox</c>), a fingerprint, or <c>remote:alias</c>. Default: the client's default image.</summary>
+    public string? Image { get; init; }
+
+    /// <summary>Container or virtual machine. Default: the client's default type (container).</summary>
+    public SandboxType? Type { get; init; }
+
+    /// <summary>The instance name: 1-63 letters, digits and hyphens, not starting or ending with a hyphen.
+    /// Default: <c>sandbox-</c> and a cryptographically random suffix.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>CPU, memory and disk limits.</summary>
+    public SandboxLimits Limits { get; init; } = SandboxLimits.Default;
+
+    /// <summary>Incus profiles to apply, in order. Default: <c>default</c>.</summary>
+    public IReadOnlyList<string> Profiles { get; init; } = ["default"];
+
+    /// <summary>Destroy the sandbox when its <see cref="Sandbox"/> is disposed and when the process exits
+    /// (normally, on Ctrl-C or on SIGTERM). Default: true.</summary>
+    public bool AutoDestroy { get; init; } = true;
+
+    /// <summary>Make it an Incus ephemeral instance: the daemon deletes it whenever it stops, even if this process died.</summary>
+    public bool Ephemeral { get; init; }
+
+    /// <summary>How long to wait for the sandbox to run and get a network address. Default: 60 seconds.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Your labels, stored as <c>user.KEY</c> config on the instance so it can be found later.
+    /// Keys are letters, digits, '.', '_' and '-'; keys starting with <c>isb.</c> are reserved.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+}
