@@ -1,0 +1,104 @@
+using System.Globalization;
+using CliWrap;
+using CliWrap.Buffered;
+using IncusTestKit.Benchmarks;
+using IncusTestKit.Sandboxes;
+
+// Usage: dotnet run -c Release --project tests/IncusTestKit.Benchmarks [-- --exec-runs N --create-runs N]
+// Needs a bootstrapped Incus (./build.sh bootstrap) and the incus CLI. Prints markdown tables with ratios.
+var execRuns = Option("--exec-runs", 200);
+var createRuns = Option("--create-runs", 5);
+var prefix = $"isbbench-{Environment.ProcessId}";
+
+await using var client = new SandboxClient();
+using var raw = new RawIncusApi(client.SocketPath);
+var server = await client.GetServerInfoAsync();
+Console.WriteLine($"# IncusTestKit benchmark — Incus {server.ServerVersion}, storage {server.Storage}, {Environment.ProcessorCount} CPUs, {DateTime.UtcNow:yyyy-MM-dd}");
+Console.WriteLine();
+
+try
+{
+    foreach (var image in new[] { "isb/busybox", "isb/debian12" })
+        await CompareCreateAsync(image);
+    await CompareExecAsync();
+}
+finally
+{
+    foreach (var left in await client.ListAsync(prefix: prefix))
+        await client.DestroyAsync(left.Name);
+}
+
+async Task CompareCreateAsync(string image)
+{
+    // One launch first, so every contender finds the image already unpacked on the pool (a warm create).
+    await Incus("launch", image, $"{prefix}-warm");
+    await client.DestroyAsync($"{prefix}-warm");
+
+    var sdk = new List<double>();
+    var cli = new List<double>();
+    var cliReady = new List<double>();
+    var rawApi = new List<double>();
+    for (var i = 0; i < createRuns; i++)
+    {
+        sdk.AddRange((await Measurement.TimeAsync("sdk", 1, async _ =>
+            await client.CreateAsync(new SandboxOptions { Image = image, Name = $"{prefix}-sdk-{i}", AutoDestroy = false }))).Milliseconds);
+        cli.AddRange((await Measurement.TimeAsync("cli", 1, _ => Incus("launch", image, $"{prefix}-cli-{i}"))).Milliseconds);
+        cliReady.AddRange((await Measurement.TimeAsync("cli+ready", 1, async _ =>
+        {
+            await Incus("launch", image, $"{prefix}-clr-{i}");
+            while (!(await Incus("list", $"{prefix}-clr-{i}", "-c", "4", "-f", "csv")).Contains('.', StringComparison.Ordinal))
+                await Task.Delay(20);
+        })).Milliseconds);
+        rawApi.AddRange((await Measurement.TimeAsync("raw", 1, _ => raw.CreateAsync(image, $"{prefix}-raw-{i}"))).Milliseconds);
+        foreach (var kind in new[] { "sdk", "cli", "clr", "raw" })
+            await client.DestroyAsync($"{prefix}-{kind}-{i}");
+    }
+
+    var sdkRun = new Measurement("IncusTestKit `CreateAsync` (running + IPv4 address)", sdk);
+    Print($"Create a container from `{image}` (warm, {createRuns} runs)", sdkRun,
+        new Measurement("`incus launch` (returns once started)", cli),
+        new Measurement("`incus launch` + poll `incus list` until IPv4", cliReady),
+        new Measurement("raw REST: POST /1.0/instances start=true + /wait", rawApi));
+}
+
+async Task CompareExecAsync()
+{
+    await using var sandbox = await client.CreateAsync(new SandboxOptions { Image = "isb/busybox", Name = $"{prefix}-exec" });
+    string[] argv = ["true"];
+    for (var i = 0; i < 10; i++)
+    {
+        await sandbox.RunCommandAsync(argv);
+        await raw.WebSocketExecAsync(sandbox.Name, argv);
+        await raw.RecordOutputExecAsync(sandbox.Name, argv);
+    }
+
+    var sdk = await Measurement.TimeAsync("IncusTestKit `RunCommandAsync([\"true\"])`", execRuns, _ => sandbox.RunCommandAsync(argv));
+    var websocket = await Measurement.TimeAsync("raw REST: websocket exec (4 sockets, EOF, /wait)", execRuns, _ => raw.WebSocketExecAsync(sandbox.Name, argv));
+    var record = await Measurement.TimeAsync("raw REST: record-output exec (/wait, 2 logs)", execRuns, _ => raw.RecordOutputExecAsync(sandbox.Name, argv));
+    var cli = await Measurement.TimeAsync("`incus exec NAME -- true`", Math.Max(10, execRuns / 4), _ => Incus("exec", sandbox.Name, "--", "true"));
+    var floor = websocket.Median <= record.Median ? websocket : record;
+    Print($"Run `true` in a warm busybox sandbox ({execRuns} runs; CLI {cli.Milliseconds.Count})", sdk, floor, websocket.Name == floor.Name ? record : websocket, cli);
+    Console.WriteLine($"SDK vs the daemon's floor ({floor.Name}): {sdk.Median / floor.Median:0.00}x the median (target ≤ 1.2x); " +
+                      $"the CLI takes {cli.Median / sdk.Median:0.0}x the SDK's median (target ≥ 2x).");
+    Console.WriteLine();
+}
+
+static void Print(string title, Measurement baseline, params Measurement[] others)
+{
+    Console.WriteLine($"## {title}");
+    Console.WriteLine();
+    Console.WriteLine("| contender | median ms | p95 ms | median vs IncusTestKit |");
+    Console.WriteLine("|---|---:|---:|---:|");
+    foreach (var m in others.Prepend(baseline))
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {m.Name} | {m.Median:0.0} | {m.P95:0.0} | {m.Median / baseline.Median:0.00}x |"));
+    Console.WriteLine();
+}
+
+static async Task<string> Incus(params string[] arguments) =>
+    (await Cli.Wrap("incus").WithArguments(arguments).ExecuteBufferedAsync()).StandardOutput;
+
+int Option(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+}

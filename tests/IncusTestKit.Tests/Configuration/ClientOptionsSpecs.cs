@@ -1,0 +1,81 @@
+using IncusTestKit.Configuration;
+using IncusTestKit.Errors;
+using IncusTestKit.Sandboxes;
+using Shouldly;
+
+namespace IncusTestKit.Tests.Configuration;
+
+public sealed class ClientOptionsSpecs
+{
+    private static readonly IncusRemoteConfig BuiltIn = new([], "local");
+
+    private static Func<string, string?> Env(params (string Name, string Value)[] values) =>
+        name => values.FirstOrDefault(v => v.Name == name).Value;
+
+    [Fact]
+    public void Defaults_apply_when_nothing_is_set()
+    {
+        var resolved = ResolvedClientOptions.Resolve(new SandboxClientOptions(), Env(), BuiltIn);
+
+        resolved.Project.ShouldBe("default");
+        resolved.Remote.ShouldBe("local");
+        resolved.DefaultImage.ShouldBe("isb/debian12");
+        resolved.DefaultType.ShouldBe(SandboxType.Container);
+        resolved.SocketPath.ShouldEndWith("unix.socket");
+    }
+
+    [Fact]
+    public void The_environment_wins_over_defaults()
+    {
+        var resolved = ResolvedClientOptions.Resolve(new SandboxClientOptions(),
+            Env(("INCUS_SOCKET", "/env/socket"), ("INCUS_PROJECT", "envproject"), ("ISB_IMAGE", "isb/busybox")), BuiltIn);
+
+        resolved.SocketPath.ShouldBe("/env/socket");
+        resolved.Project.ShouldBe("envproject");
+        resolved.DefaultImage.ShouldBe("isb/busybox");
+    }
+
+    [Fact]
+    public void Code_wins_over_the_environment()
+    {
+        var resolved = ResolvedClientOptions.Resolve(
+            new SandboxClientOptions { SocketPath = "/code/socket", Project = "codeproject", DefaultImage = "x", DefaultType = SandboxType.VirtualMachine },
+            Env(("INCUS_SOCKET", "/env/socket"), ("INCUS_PROJECT", "envproject"), ("ISB_IMAGE", "isb/busybox")), BuiltIn);
+
+        resolved.SocketPath.ShouldBe("/code/socket");
+        resolved.Project.ShouldBe("codeproject");
+        resolved.DefaultImage.ShouldBe("x");
+        resolved.DefaultType.ShouldBe(SandboxType.VirtualMachine);
+    }
+
+    [Fact]
+    public void INCUS_DIR_locates_the_socket() =>
+        ResolvedClientOptions.Resolve(new SandboxClientOptions(), Env(("INCUS_DIR", "/srv/incus")), BuiltIn).SocketPath.ShouldBe("/srv/incus/unix.socket");
+
+    [Fact]
+    public void A_remote_on_a_unix_socket_gives_its_socket_and_project()
+    {
+        var remotes = new IncusRemoteConfig([new IncusRemote("other", "unix:///run/other.socket", "incus", false, "team")], "local");
+
+        var resolved = ResolvedClientOptions.Resolve(new SandboxClientOptions(), Env(("INCUS_REMOTE", "other")), remotes);
+
+        resolved.SocketPath.ShouldBe("/run/other.socket");
+        resolved.Project.ShouldBe("team");
+    }
+
+    [Fact]
+    public void An_https_remote_is_refused_with_the_reason()
+    {
+        var remotes = new IncusRemoteConfig([new IncusRemote("prod", "https://10.0.0.1:8443", "incus", false, null)], "local");
+
+        var error = Should.Throw<IncusTestKitException>(() => ResolvedClientOptions.Resolve(new SandboxClientOptions { Remote = "prod" }, Env(), remotes));
+
+        error.Code.ShouldBe(SandboxErrorCode.InvalidConfiguration);
+        error.Message.ShouldContain("not supported");
+    }
+
+    [Fact]
+    public void An_unknown_remote_lists_the_known_ones() =>
+        Should.Throw<IncusTestKitException>(() => ResolvedClientOptions.Resolve(new SandboxClientOptions { Remote = "nope" }, Env(), BuiltIn))
+            .Message.ShouldContain("images, local");
+}

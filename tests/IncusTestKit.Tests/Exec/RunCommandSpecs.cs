@@ -1,0 +1,178 @@
+using System.Security.Cryptography;
+using System.Text;
+using IncusTestKit.Errors;
+using IncusTestKit.Exec;
+using IncusTestKit.Tests.Infrastructure;
+using Shouldly;
+
+namespace IncusTestKit.Tests.Exec;
+
+public sealed class RunCommandSpecs(BusyboxSandbox shared) : IClassFixture<BusyboxSandbox>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task I_get_the_exit_code_stdout_and_stderr_of_a_shell_command()
+    {
+        var sandbox = await shared.GetAsync();
+
+        var result = await sandbox.RunCommandAsync("echo out; echo err >&2; exit 3", cancellationToken: Ct);
+
+        result.ExitCode.ShouldBe(3);
+        result.Stdout.ShouldBe("out\n");
+        result.Stderr.ShouldBe("err\n");
+        result.Succeeded.ShouldBeFalse();
+        result.Duration.ShouldBeGreaterThan(TimeSpan.Zero);
+        Should.Throw<CommandFailedException>(() => result.EnsureSuccess()).Message.ShouldContain("err");
+    }
+
+    [Fact]
+    public async Task Arguments_arrive_verbatim_without_a_shell()
+    {
+        var sandbox = await shared.GetAsync();
+        string[] tricky = ["$(reboot)", "a b", "'quoted'", "\"dq\"", "; rm -rf /", "*", "`id`", "back\\slash", ""];
+
+        var result = await sandbox.RunCommandAsync(["printf", "[%s]\n", .. tricky], cancellationToken: Ct);
+
+        result.ExitCode.ShouldBe(0);
+        result.Stdout.ShouldBe(string.Concat(tricky.Select(a => $"[{a}]\n")));
+    }
+
+    [Fact]
+    public async Task Environment_working_directory_and_user_go_through_the_api()
+    {
+        var sandbox = await shared.GetAsync();
+
+        var result = await sandbox.RunCommandAsync(["sh", "-c", "echo \"$GREETING\"; pwd; id -u; echo $HOME"], new CommandOptions
+        {
+            Environment = new Dictionary<string, string> { ["GREETING"] = "hello; $(id)" },
+            WorkingDirectory = "/tmp",
+            User = "sandbox",
+        }, Ct);
+
+        result.Stdout.ShouldBe("hello; $(id)\n/tmp\n1000\n/home/sandbox\n");
+    }
+
+    [Fact]
+    public async Task A_numeric_user_runs_with_that_uid()
+    {
+        var sandbox = await shared.GetAsync();
+
+        var result = await sandbox.RunCommandAsync(["id", "-u"], new CommandOptions { User = "4242" }, Ct);
+
+        result.Stdout.Trim().ShouldBe("4242");
+    }
+
+    [Fact]
+    public async Task An_unknown_user_or_working_directory_is_a_clear_error()
+    {
+        var sandbox = await shared.GetAsync();
+
+        (await Should.ThrowAsync<IncusTestKitException>(() => sandbox.RunCommandAsync("true", new CommandOptions { User = "nobody-here" }, Ct)))
+            .Message.ShouldContain("nobody-here");
+        (await Should.ThrowAsync<PathNotFoundException>(() => sandbox.RunCommandAsync("true", new CommandOptions { WorkingDirectory = "/no/such/dir" }, Ct)))
+            .Message.ShouldContain("/no/such/dir");
+    }
+
+    [Fact]
+    public async Task Text_stdin_reaches_the_command_and_ends_with_eof()
+    {
+        var sandbox = await shared.GetAsync();
+
+        var result = await sandbox.RunCommandAsync(["wc", "-l"], new CommandOptions { Stdin = "one\ntwo\nthree\n" }, Ct);
+
+        result.Stdout.Trim().ShouldBe("3");
+    }
+
+    [Fact]
+    public async Task Binary_stdin_and_stdout_survive_byte_for_byte()
+    {
+        var sandbox = await shared.GetAsync();
+        var bytes = RandomNumberGenerator.GetBytes(300_000);
+
+        var result = await sandbox.RunCommandAsync(["cat"], new CommandOptions { Stdin = CommandInput.FromStream(new MemoryStream(bytes)) }, Ct);
+
+        result.StdoutBytes.ToArray().ShouldBe(bytes);
+    }
+
+    [Fact]
+    public async Task Fifty_megabytes_of_output_arrive_whole()
+    {
+        var sandbox = await shared.GetAsync();
+
+        var result = await sandbox.RunCommandAsync("head -c 52428800 /dev/zero", cancellationToken: Ct);
+
+        result.StdoutBytes.Length.ShouldBe(52_428_800);
+        result.Truncated.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Output_over_the_limit_is_cut_and_the_result_says_so()
+    {
+        var sandbox = await shared.GetAsync();
+
+        var result = await sandbox.RunCommandAsync("head -c 10000000 /dev/zero; echo done >&2", new CommandOptions { OutputLimit = 1000 }, Ct);
+
+        result.StdoutBytes.Length.ShouldBe(1000);
+        result.Truncated.ShouldBeTrue();
+        result.Stderr.ShouldBe("done\n");
+        result.ExitCode.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Output_streams_live_to_a_callback()
+    {
+        var sandbox = await shared.GetAsync();
+        var seen = new StringBuilder();
+
+        await sandbox.RunCommandAsync("for i in 1 2 3; do echo $i; done", new CommandOptions
+        {
+            OnOutput = (chunk, _) =>
+            {
+                lock (seen)
+                    seen.Append(Encoding.UTF8.GetString(chunk.Data.Span));
+                return ValueTask.CompletedTask;
+            },
+        }, Ct);
+
+        seen.ToString().ShouldBe("1\n2\n3\n");
+    }
+
+    [Fact]
+    public async Task A_missing_program_exits_with_127()
+    {
+        var sandbox = await shared.GetAsync();
+
+        var result = await sandbox.RunCommandAsync(["no-such-program"], cancellationToken: Ct);
+
+        result.ExitCode.ShouldBe(127);
+        result.Stderr.ShouldContain("no-such-program");
+    }
+
+    [Fact]
+    public async Task A_command_past_its_timeout_is_killed_with_its_children()
+    {
+        var sandbox = await shared.GetAsync();
+        var marker = $"isbt{RandomNumberGenerator.GetInt32(1_000_000)}";
+
+        var error = await Should.ThrowAsync<SandboxTimeoutException>(() => sandbox.RunCommandAsync(
+            ["sh", "-c", "sleep 300 & sleep 301; echo never", marker], new CommandOptions { Timeout = TimeSpan.FromSeconds(1) }, Ct));
+
+        error.Message.ShouldContain("killed");
+        var ps = await sandbox.RunCommandAsync(["ps"], cancellationToken: Ct);
+        ps.Stdout.ShouldNotContain("sleep 300");
+        ps.Stdout.ShouldNotContain("sleep 301");
+    }
+
+    [Fact]
+    public async Task Cancelling_kills_the_command()
+    {
+        var sandbox = await shared.GetAsync();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cancel.CancelAfter(TimeSpan.FromMilliseconds(500));
+
+        await Should.ThrowAsync<OperationCanceledException>(() => sandbox.RunCommandAsync(["sleep", "302"], cancellationToken: cancel.Token));
+
+        (await sandbox.RunCommandAsync(["ps"], cancellationToken: Ct)).Stdout.ShouldNotContain("sleep 302");
+    }
+}

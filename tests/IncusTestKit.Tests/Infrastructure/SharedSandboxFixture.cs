@@ -1,0 +1,50 @@
+using IncusTestKit.Sandboxes;
+
+namespace IncusTestKit.Tests.Infrastructure;
+
+/// <summary>
+/// One sandbox shared by every test of a class (<c>IClassFixture&lt;BusyboxSandbox&gt;</c>) for tests that only read
+/// from it or clean up after themselves; a test that breaks its sandbox creates its own.
+/// </summary>
+#pragma warning disable CA1816 // xUnit owns the fixture's life; nothing derives with a finalizer
+public abstract class SharedSandboxFixture(string image, string purpose) : IAsyncLifetime
+{
+    private Sandbox? _sandbox;
+    private Exception? _failure;
+
+    public SandboxClient Client { get; } = new();
+
+    /// <summary>The shared sandbox; skips (or fails under ISB_REQUIRE_INCUS=1) without a daemon.</summary>
+    public async Task<Sandbox> GetAsync()
+    {
+        await IncusDaemon.RequireAsync();
+        // A start failure is rethrown to every test, so each one reports the real cause.
+        return _sandbox ?? throw new InvalidOperationException($"The shared {image} sandbox could not be created.", _failure);
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        try
+        {
+            _sandbox = await Client.CreateAsync(new SandboxOptions { Image = image, Name = TestNames.New(purpose) });
+        }
+        catch (Exception e)
+        {
+            // Reported by GetAsync, per test: a skip without a daemon, else the cause.
+            _failure = e;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_sandbox is not null)
+            await _sandbox.DisposeAsync();
+        await Client.DisposeAsync();
+    }
+}
+
+/// <summary>A shared isb/busybox sandbox.</summary>
+public sealed class BusyboxSandbox() : SharedSandboxFixture(TestImages.Busybox, "bb");
+
+/// <summary>A shared isb/debian12 sandbox.</summary>
+public sealed class DebianSandbox() : SharedSandboxFixture(TestImages.Debian, "deb");
