@@ -39,6 +39,42 @@ public sealed class CreateErrorSpecs
     }
 
     [Fact]
+    public async Task An_unreachable_remote_image_is_image_not_found_and_leaves_nothing_behind()
+    {
+        await IncusDaemon.RequireAsync();
+        await using var client = new SandboxClient();
+        var name = TestNames.New("remote");
+
+        // images: is the built-in simplestreams remote; this machine cannot reach it (nor need it).
+        var error = await Should.ThrowAsync<ImageNotFoundException>(
+            () => client.CreateAsync(new SandboxOptions { Image = "images:isbt/never", Name = name }, Ct));
+
+        error.Message.ShouldContain("images:isbt/never");
+        (await client.ListAsync(prefix: name, cancellationToken: Ct)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_readiness_timeout_keeps_the_sandbox_for_inspection_and_says_so()
+    {
+        await IncusDaemon.RequireAsync();
+        await using var client = new SandboxClient();
+        var name = TestNames.New("slow");
+        try
+        {
+            var error = await Should.ThrowAsync<SandboxTimeoutException>(() => client.CreateAsync(
+                new SandboxOptions { Image = TestImages.Busybox, Name = name, Timeout = TimeSpan.FromMilliseconds(1) }, Ct));
+
+            error.Message.ShouldContain("kept for inspection");
+            error.Message.ShouldContain($"dotnet isb destroy {name}");
+            (await client.ListAsync(prefix: name, cancellationToken: Ct)).Count.ShouldBe(1);
+        }
+        finally
+        {
+            await client.DestroyAsync(name, cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
     public async Task A_duplicate_name_is_a_name_conflict_and_the_existing_sandbox_is_untouched()
     {
         await IncusDaemon.RequireAsync();
