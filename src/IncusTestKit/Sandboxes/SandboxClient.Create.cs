@@ -9,6 +9,9 @@ namespace IncusTestKit.Sandboxes;
 
 public sealed partial class SandboxClient
 {
+    // A state read costs a few milliseconds; polling often keeps the wait close to the moment DHCP answers.
+    private static readonly TimeSpan ReadinessPoll = TimeSpan.FromMilliseconds(25);
+
     /// <summary>
     /// Creates a sandbox, starts it and waits until it runs and (when it has a network card) has an address.
     /// Everything is checked before anything is created; a failure after the instance exists deletes it,
@@ -36,9 +39,13 @@ public sealed partial class SandboxClient
 
         if (type == SandboxType.VirtualMachine)
             await EnsureVirtualMachinesAsync(cancellationToken).ConfigureAwait(false);
-        if (await ExistsAsync(name, cancellationToken).ConfigureAwait(false))
+        // The checks are independent reads: run them together.
+        var exists = ExistsAsync(name, cancellationToken);
+        var resolving = ResolveImageAsync(image, type, cancellationToken);
+        var devices = BuildDevicesAsync(options, cancellationToken);
+        if (await exists.ConfigureAwait(false))
             throw IncusErrorMapper.Map(409, $"Name \"{name}\" already in use", context);
-        var source = await ResolveImageAsync(image, type, cancellationToken).ConfigureAwait(false);
+        var source = await resolving.ConfigureAwait(false);
 
         var createId = SandboxNames.Generate("c")[2..];
         var body = new InstancesPost
@@ -50,7 +57,7 @@ public sealed partial class SandboxClient
             Ephemeral = options.Ephemeral,
             Profiles = options.Profiles,
             Config = BuildConfig(options, image, createId),
-            Devices = await BuildDevicesAsync(options, cancellationToken).ConfigureAwait(false),
+            Devices = await devices.ConfigureAwait(false),
         };
 
         Instance instance;
@@ -181,7 +188,7 @@ public sealed partial class SandboxClient
         var needsAddress = instance.ExpandedDevices.Values.Any(d => d.GetValueOrDefault("type") == "nic");
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero);
-        var delay = TimeSpan.FromMilliseconds(20);
+        var polls = 0;
         InstanceState? state = null;
         try
         {
@@ -192,13 +199,12 @@ public sealed partial class SandboxClient
                 var address = SandboxStates.GlobalIPv4(state);
                 if (running && (!needsAddress || address is not null))
                     return address;
-                if (SandboxStates.FromStatusCode(state.StatusCode) is SandboxState.Stopped or SandboxState.Error && state.Pid == 0 && delay > TimeSpan.FromMilliseconds(500))
+                if (SandboxStates.FromStatusCode(state.StatusCode) is SandboxState.Stopped or SandboxState.Error && state.Pid == 0 && ++polls > 20)
                 {
                     throw new IncusTestKitException(SandboxErrorCode.OperationFailed,
                         $"Sandbox '{instance.Name}' stopped right after it started (status {state.Status}): its image's init exits or fails. See: incus info {instance.Name} --show-log");
                 }
-                await Task.Delay(delay, deadline.Token).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(250).Ticks));
+                await Task.Delay(ReadinessPoll, deadline.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
