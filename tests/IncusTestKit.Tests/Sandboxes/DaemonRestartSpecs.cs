@@ -22,7 +22,7 @@ public sealed class DaemonRestartSpecs
         await IncusDaemon.RequireAsync();
         Assert.SkipUnless(Environment.GetEnvironmentVariable("ISB_DISRUPTIVE_TESTS") == "1",
             "Restarts the Incus daemon; runs only with ISB_DISRUPTIVE_TESTS=1 (./build.sh test sets it).");
-        Assert.SkipUnless(File.Exists(PidFile), $"The daemon was not started by build/bootstrap.sh ({PidFile} is missing), so this test will not restart it.");
+        Assert.SkipUnless(DaemonStartedByBootstrap(), $"The daemon was not started by build/bootstrap.sh ({PidFile} is missing or stale), so this test will not restart it.");
         var ct = TestContext.Current.CancellationToken;
         await using var client = new SandboxClient();
         var sandbox = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("restart"), AutoDestroy = false }, ct);
@@ -50,6 +50,14 @@ public sealed class DaemonRestartSpecs
         {
             await client.DestroyAsync(sandbox.Name, cancellationToken: CancellationToken.None);
         }
+    }
+
+    private static bool DaemonStartedByBootstrap()
+    {
+        if (!File.Exists(PidFile))
+            return false;
+        var cmdline = $"/proc/{File.ReadAllText(PidFile).Trim()}/cmdline";
+        return File.Exists(cmdline) && File.ReadAllText(cmdline).Contains("incusd", StringComparison.Ordinal);
     }
 
     private static async Task StartDaemonAsync()
