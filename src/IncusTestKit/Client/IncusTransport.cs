@@ -18,6 +18,7 @@ internal sealed class IncusTransport : IDisposable
     private static readonly Uri BaseUri = new("http://incus/");
 
     private readonly SocketsHttpHandler _handler;
+    private readonly SocketsHttpHandler _webSocketHandler;
     private readonly HttpClient _http;
 
     public IncusTransport(string socketPath)
@@ -30,6 +31,12 @@ internal sealed class IncusTransport : IDisposable
             // A restarted daemon leaves dead pooled connections behind; do not keep them long.
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(15),
             MaxConnectionsPerServer = 64,
+        };
+        // Websockets get connections of their own, whose writes survive the daemon closing first (see PeerClosedTolerantStream).
+        _webSocketHandler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) => new PeerClosedTolerantStream(await ConnectAsync(context, cancellationToken).ConfigureAwait(false)),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
         };
         // No global timeout: /wait long-polls and transfers can be large. Every call is bounded by its token.
         _http = new HttpClient(_handler, disposeHandler: false) { BaseAddress = BaseUri, Timeout = Timeout.InfiniteTimeSpan };
@@ -98,7 +105,7 @@ internal sealed class IncusTransport : IDisposable
         try
         {
             var uri = new Uri("ws://incus" + pathAndQuery);
-            using var invoker = new HttpMessageInvoker(_handler, disposeHandler: false);
+            using var invoker = new HttpMessageInvoker(_webSocketHandler, disposeHandler: false);
             await socket.ConnectAsync(uri, invoker, cancellationToken).ConfigureAwait(false);
             return socket;
         }
@@ -108,8 +115,7 @@ internal sealed class IncusTransport : IDisposable
             socket.Dispose();
             if (status == 0 || e.InnerException is HttpRequestException or IOException or SocketException)
                 throw Unavailable(e);
-            throw new IncusTestKitException(SandboxErrorCode.OperationFailed,
-                $"The daemon refused the websocket {pathAndQuery.Split('?')[0]} with HTTP {(int)status}.", e.Message, e);
+            throw new WebSocketRefusedException(status, $"The daemon refused the websocket {pathAndQuery.Split('?')[0]} with HTTP {(int)status}.", e);
         }
         catch
         {
@@ -161,5 +167,6 @@ internal sealed class IncusTransport : IDisposable
     {
         _http.Dispose();
         _handler.Dispose();
+        _webSocketHandler.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -51,17 +52,7 @@ internal sealed class WebSocketExec
             WaitForWebsocket = true,
         };
         var context = _client.Instances.Context($"Running '{string.Join(' ', argv)}' in sandbox '{_instance}'", _instance);
-        var response = await _client.RequestAsync(HttpMethod.Post, _client.Scoped(InstancesApi.PathOf(_instance) + "/exec"),
-            IncusTransport.Json(body, IncusJsonContext.Default.ExecPost), context, cancellationToken).ConfigureAwait(false);
-        var operation = response.Metadata.Deserialize(IncusJsonContext.Default.Operation)!;
-        var fds = operation.Metadata.GetProperty("fds");
-
-        // The daemon starts the command only once 0, 1 and 2 are attached; connecting all at once keeps that short.
-        var sockets = await Task.WhenAll(
-            Connect(operation.Id, fds, "control", cancellationToken),
-            Connect(operation.Id, fds, "0", cancellationToken),
-            Connect(operation.Id, fds, "1", cancellationToken),
-            Connect(operation.Id, fds, "2", cancellationToken)).ConfigureAwait(false);
+        var (operation, sockets) = await StartAsync(body, context, cancellationToken).ConfigureAwait(false);
         var (control, stdin, stdout, stderr) = (sockets[0], sockets[1], sockets[2], sockets[3]);
         try
         {
@@ -113,6 +104,56 @@ internal sealed class WebSocketExec
         {
             foreach (var socket in sockets)
                 socket.Dispose();
+        }
+    }
+
+    /// <summary>Asks for the command and attaches its websockets: control, stdin, stdout, stderr.</summary>
+    /// <remarks>
+    /// The daemon gives up on websockets that are not all attached within seconds, and a daemon busy starting a
+    /// container can stall that long; the command has not started then (it needs all three streams), so asking again
+    /// is safe.
+    /// </remarks>
+    private async Task<(Operation Operation, ClientWebSocket[] Sockets)> StartAsync(ExecPost body, IncusErrorContext context, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var response = await _client.RequestAsync(HttpMethod.Post, _client.Scoped(InstancesApi.PathOf(_instance) + "/exec"),
+                IncusTransport.Json(body, IncusJsonContext.Default.ExecPost), context, cancellationToken).ConfigureAwait(false);
+            var operation = response.Metadata.Deserialize(IncusJsonContext.Default.Operation)!;
+            try
+            {
+                return (operation, await ConnectAllAsync(operation, cancellationToken).ConfigureAwait(false));
+            }
+            catch (WebSocketRefusedException e) when (e.StatusCode == HttpStatusCode.NotFound && attempt < 3)
+            {
+                // The operation is gone: it timed out waiting for us. Ask again.
+            }
+        }
+    }
+
+    // The daemon starts the command once 0, 1 and 2 are attached, without waiting for control; so control comes
+    // first (a short command could otherwise end, and its operation with it, before control is accepted), then the
+    // three streams at once to keep the start short.
+    private async Task<ClientWebSocket[]> ConnectAllAsync(Operation operation, CancellationToken cancellationToken)
+    {
+        var fds = operation.Metadata.GetProperty("fds");
+        var control = await Connect(operation.Id, fds, "control", cancellationToken).ConfigureAwait(false);
+        Task<ClientWebSocket>[] streams =
+        [
+            Connect(operation.Id, fds, "0", cancellationToken),
+            Connect(operation.Id, fds, "1", cancellationToken),
+            Connect(operation.Id, fds, "2", cancellationToken),
+        ];
+        try
+        {
+            return [control, .. await Task.WhenAll(streams).ConfigureAwait(false)];
+        }
+        catch
+        {
+            control.Dispose();
+            foreach (var stream in streams.Where(t => t.IsCompletedSuccessfully))
+                stream.Result.Dispose();
+            throw;
         }
     }
 

@@ -225,8 +225,24 @@ public sealed partial class SandboxClient
         try
         {
             var instance = await Incus.Instances.GetAsync(name, cleanup.Token).ConfigureAwait(false);
-            if (instance.Config.GetValueOrDefault(SandboxLabels.CreateId) == createId)
-                await DestroyInstanceAsync(name, force: true, deleteSnapshots: true, cleanup.Token).ConfigureAwait(false);
+            if (instance.Config.GetValueOrDefault(SandboxLabels.CreateId) != createId)
+                return;
+            // A create cancelled part-way leaves the daemon still starting the instance: it refuses to delete a busy
+            // one, and one that was stopped when read may be running by the delete. Try again until the start has
+            // ended (within the cleanup bound).
+            while (true)
+            {
+                try
+                {
+                    await DestroyInstanceAsync(name, force: true, deleteSnapshots: true, cleanup.Token).ConfigureAwait(false);
+                    return;
+                }
+                catch (IncusTestKitException e) when (e.DaemonMessage is { } daemon
+                    && (daemon.Contains("is busy", StringComparison.OrdinalIgnoreCase) || daemon.Contains("Instance is running", StringComparison.OrdinalIgnoreCase)))
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), cleanup.Token).ConfigureAwait(false);
+                }
+            }
         }
         catch (Exception e) when (e is IncusTestKitException or OperationCanceledException)
         {
