@@ -1,0 +1,46 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using IncusTestKit.Cli.Commands;
+using IncusTestKit.Cli.Invocation;
+
+namespace IncusTestKit.Cli;
+
+/// <summary>The <c>dotnet isb</c> command tree: one file per verb under Commands/.</summary>
+internal static class CommandLineApp
+{
+    /// <summary>How long Ctrl-C waits for a verb to clean up (kill a command, delete a half-made sandbox) before the process ends.</summary>
+    private static readonly TimeSpan CleanupGrace = TimeSpan.FromSeconds(15);
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Disposable, isolated Linux sandboxes on Incus.");
+        GlobalOptions.AddTo(root);
+        root.Subcommands.Add(new CreateCommand());
+        root.Subcommands.Add(new ListCommand());
+        root.Subcommands.Add(new InfoCommand());
+        root.Subcommands.Add(new StartCommand());
+        root.Subcommands.Add(new StopCommand());
+        root.Subcommands.Add(new RestartCommand());
+        root.Subcommands.Add(new DestroyCommand());
+        root.Subcommands.Add(new ExecCommand());
+        root.Subcommands.Add(new RunCommand());
+        ExamplesHelpAction.Install(root,
+        [
+            "dotnet isb create web --image isb/busybox",
+            "dotnet isb exec web -- uname -a",
+            "dotnet isb list",
+            "dotnet isb destroy web",
+        ]);
+        return root;
+    }
+
+    /// <summary>Parses and runs a command line; mistakes in it are reported like every other error (exit code 1).</summary>
+    public static async Task<int> InvokeAsync(string[] args)
+    {
+        // No verb at all: the overview is more use than "Required command was not provided".
+        var parseResult = Build().Parse(args.Length == 0 ? ["--help"] : args);
+        if (parseResult.Errors.Count > 0 && parseResult.Action is ParseErrorAction)
+            return ParseErrorReporter.Report(parseResult);
+        return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = CleanupGrace });
+    }
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Globalization;
+using IncusTestKit.Cli.Invocation;
+using IncusTestKit.Cli.Output;
+
+namespace IncusTestKit.Cli.Commands;
+
+/// <summary><c>dotnet isb info &lt;name&gt;</c>: what one sandbox is now.</summary>
+internal sealed class InfoCommand : VerbCommand
+{
+    private readonly Argument<string> _name = CommonOptions.Name();
+    private readonly Option<bool> _json = CommonOptions.Json();
+
+    public InfoCommand() : base("info", "Show a sandbox's state, address, image, labels and usage")
+    {
+        Arguments.Add(_name);
+        Options.Add(_json);
+    }
+
+    public override IReadOnlyList<string> Examples { get; } =
+    [
+        "dotnet isb info web",
+        "dotnet isb info web --json | jq -r .ipv4",
+    ];
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        await using var client = GlobalOptions.CreateClient(parseResult);
+        var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
+        var info = await sandbox.GetInfoAsync(cancellationToken);
+
+        if (parseResult.GetValue(_json))
+        {
+            Json.Write(w => SandboxFormat.WriteInfo(w, info));
+            return 0;
+        }
+        var running = info.State == Sandboxes.SandboxState.Running;
+        new KeyValueBlock()
+            .Add("Name", info.Name)
+            .Add("Project", info.Project)
+            .Add("State", SandboxFormat.State(info.State))
+            .Add("Type", SandboxFormat.ShortType(info.Type))
+            .Add("Image", info.Image)
+            .Add("IPv4", info.IPv4Address)
+            .Add("Created", info.CreatedAt == default ? null
+                : $"{info.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} ({SandboxFormat.Age(info.CreatedAt, DateTimeOffset.UtcNow)} ago)")
+            .Add("Ephemeral", info.Ephemeral ? "yes" : "no")
+            .Add("Managed", info.ManagedByIncusTestKit ? "yes (created by IncusTestKit)" : "no")
+            .Add("Labels", SandboxFormat.Labels(info.Labels))
+            .Add("Processes", running ? info.Processes.ToString(CultureInfo.InvariantCulture) : null)
+            .Add("Memory", running ? SandboxFormat.Bytes(info.MemoryUsage) : null)
+            .WriteTo(Console.Out);
+        return 0;
+    }
+}

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using IncusTestKit.Configuration;
+using IncusTestKit.Sandboxes;
+
+namespace IncusTestKit.Cli.Invocation;
+
+/// <summary>
+/// Options every verb takes (they are recursive: <c>dotnet isb --project p list</c> and <c>dotnet isb list --project p</c>
+/// both work). What they leave unset comes from <c>INCUS_SOCKET</c>, <c>INCUS_REMOTE</c>, <c>INCUS_PROJECT</c> and
+/// <c>ISB_IMAGE</c>, through the SDK's own defaults.
+/// </summary>
+internal static class GlobalOptions
+{
+    /// <summary><c>--project</c>: the Incus project.</summary>
+    public static readonly Option<string?> Project = new("--project")
+    {
+        Description = "The Incus project to work in [default: INCUS_PROJECT, else default]",
+        HelpName = "name",
+        Recursive = true,
+    };
+
+    /// <summary><c>--socket</c>: the daemon's Unix socket.</summary>
+    public static readonly Option<string?> Socket = new("--socket")
+    {
+        Description = "The Incus daemon's Unix socket [default: INCUS_SOCKET, else /var/lib/incus/unix.socket]",
+        HelpName = "path",
+        Recursive = true,
+    };
+
+    /// <summary><c>--remote</c>: a remote of the incus client's configuration (one reached over a Unix socket).</summary>
+    public static readonly Option<string?> Remote = new("--remote")
+    {
+        Description = "The incus client remote to use (Unix-socket remotes only) [default: INCUS_REMOTE, else local]",
+        HelpName = "name",
+        Recursive = true,
+    };
+
+    /// <summary>Adds the options to the root command.</summary>
+    public static void AddTo(RootCommand root)
+    {
+        root.Options.Add(Project);
+        root.Options.Add(Socket);
+        root.Options.Add(Remote);
+    }
+
+    /// <summary>A client configured by these options, then the environment, then the defaults.</summary>
+    /// <exception cref="Errors.IncusTestKitException">The remote is unknown or unsupported.</exception>
+    public static SandboxClient CreateClient(ParseResult parseResult) => new(new SandboxClientOptions
+    {
+        Project = NullIfEmpty(parseResult.GetValue(Project)),
+        SocketPath = NullIfEmpty(parseResult.GetValue(Socket)),
+        Remote = NullIfEmpty(parseResult.GetValue(Remote)),
+    });
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}

@@ -1,0 +1,3 @@
+using IncusTestKit.Cli;
+
+return await CommandLineApp.InvokeAsync(args);
