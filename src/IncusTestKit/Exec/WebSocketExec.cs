@@ -52,11 +52,12 @@ internal sealed class WebSocketExec
             WaitForWebsocket = true,
         };
         var context = _client.Instances.Context($"Running '{string.Join(' ', argv)}' in sandbox '{_instance}'", _instance);
-        var (operation, sockets) = await StartAsync(body, context, cancellationToken).ConfigureAwait(false);
-        var (control, stdin, stdout, stderr) = (sockets[0], sockets[1], sockets[2], sockets[3]);
+        var (operation, control, streams) = await StartAsync(body, context, cancellationToken).ConfigureAwait(false);
+        var (stdin, stdout, stderr) = (streams[0], streams[1], streams[2]);
         try
         {
-            _ = DrainAsync(control);
+            if (control is not null)
+                _ = DrainAsync(control);
             _ = DrainAsync(stdin);
             var pumps = Task.WhenAll(
                 PumpAsync(stdout, _stdout, OutputSource.Stdout, cancellationToken),
@@ -102,8 +103,9 @@ internal sealed class WebSocketExec
         }
         finally
         {
-            foreach (var socket in sockets)
-                socket.Dispose();
+            control?.Dispose();
+            foreach (var stream in streams)
+                stream.Dispose();
         }
     }
 
@@ -113,7 +115,7 @@ internal sealed class WebSocketExec
     /// container can stall that long; the command has not started then (it needs all three streams), so asking again
     /// is safe.
     /// </remarks>
-    private async Task<(Operation Operation, ClientWebSocket[] Sockets)> StartAsync(ExecPost body, IncusErrorContext context, CancellationToken cancellationToken)
+    private async Task<(Operation Operation, ClientWebSocket? Control, ClientWebSocket[] Streams)> StartAsync(ExecPost body, IncusErrorContext context, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -122,7 +124,8 @@ internal sealed class WebSocketExec
             var operation = response.Metadata.Deserialize(IncusJsonContext.Default.Operation)!;
             try
             {
-                return (operation, await ConnectAllAsync(operation, cancellationToken).ConfigureAwait(false));
+                var (control, streams) = await ConnectAllAsync(operation, cancellationToken).ConfigureAwait(false);
+                return (operation, control, streams);
             }
             catch (WebSocketRefusedException e) when (e.StatusCode == HttpStatusCode.NotFound && attempt < 3)
             {
@@ -131,13 +134,13 @@ internal sealed class WebSocketExec
         }
     }
 
-    // The daemon starts the command once 0, 1 and 2 are attached, without waiting for control; so control comes
-    // first (a short command could otherwise end, and its operation with it, before control is accepted), then the
-    // three streams at once to keep the start short.
-    private async Task<ClientWebSocket[]> ConnectAllAsync(Operation operation, CancellationToken cancellationToken)
+    // The daemon starts the command once 0, 1 and 2 are attached, without waiting for control, so all four are
+    // connected at once to keep the start short. A command that ends before control is accepted takes its operation
+    // with it and control is refused: that costs nothing but signals, and a kill has the exec-id sweep without them.
+    private async Task<(ClientWebSocket? Control, ClientWebSocket[] Streams)> ConnectAllAsync(Operation operation, CancellationToken cancellationToken)
     {
         var fds = operation.Metadata.GetProperty("fds");
-        var control = await Connect(operation.Id, fds, "control", cancellationToken).ConfigureAwait(false);
+        var control = Connect(operation.Id, fds, "control", cancellationToken);
         Task<ClientWebSocket>[] streams =
         [
             Connect(operation.Id, fds, "0", cancellationToken),
@@ -146,14 +149,27 @@ internal sealed class WebSocketExec
         ];
         try
         {
-            return [control, .. await Task.WhenAll(streams).ConfigureAwait(false)];
+            var connected = await Task.WhenAll(streams).ConfigureAwait(false);
+            return (await OptionalAsync(control).ConfigureAwait(false), connected);
         }
         catch
         {
-            control.Dispose();
+            (await OptionalAsync(control).ConfigureAwait(false))?.Dispose();
             foreach (var stream in streams.Where(t => t.IsCompletedSuccessfully))
                 stream.Result.Dispose();
             throw;
+        }
+    }
+
+    private static async Task<ClientWebSocket?> OptionalAsync(Task<ClientWebSocket> connecting)
+    {
+        try
+        {
+            return await connecting.ConfigureAwait(false);
+        }
+        catch (IncusTestKitException)
+        {
+            return null;
         }
     }
 
@@ -222,7 +238,7 @@ internal sealed class WebSocketExec
     /// SIGTERM to the command, a moment to end cleanly, then SIGKILL to every process that carries its exec id:
     /// children outlive a shell that was told to stop, so the sweep always runs.
     /// </summary>
-    private async Task KillAsync(ClientWebSocket control, string execId, Task pumps)
+    private async Task KillAsync(ClientWebSocket? control, string execId, Task pumps)
     {
         using var bound = new CancellationTokenSource(TermGrace + KillGrace + TimeSpan.FromSeconds(5));
         await IgnoreFailures(SendSignalAsync(control, 15, bound.Token)).ConfigureAwait(false);
@@ -232,8 +248,8 @@ internal sealed class WebSocketExec
         await Finishes(pumps, KillGrace).ConfigureAwait(false);
     }
 
-    private static Task SendSignalAsync(ClientWebSocket control, int signal, CancellationToken cancellationToken) =>
-        control.SendAsync(Encoding.UTF8.GetBytes($$"""{"command":"signal","signal":{{signal}}}""").AsMemory(), WebSocketMessageType.Text, true, cancellationToken).AsTask();
+    private static Task SendSignalAsync(ClientWebSocket? control, int signal, CancellationToken cancellationToken) =>
+        control is null ? Task.CompletedTask : control.SendAsync(Encoding.UTF8.GetBytes($$"""{"command":"signal","signal":{{signal}}}""").AsMemory(), WebSocketMessageType.Text, true, cancellationToken).AsTask();
 
     // A second, fire-and-forget exec: the id is passed as an argument, never spliced into the script.
     private Task KillByExecIdAsync(string execId, CancellationToken cancellationToken)
