@@ -18,6 +18,19 @@ internal static class IncusErrorMapper
             return new SandboxNotFoundException(name,
                 $"Sandbox '{name}' does not exist in project '{context.Project}'. See the existing ones with: dotnet isb list", message);
         }
+        if (context.Snapshot is { } snapshot)
+        {
+            if (Has("Instance_snapshot not found") || (Has("Snapshot ") && Has("does not exist")))
+            {
+                return new SnapshotNotFoundException(
+                    $"Sandbox '{name}' has no snapshot named '{snapshot}'. See its snapshots with ListSnapshotsAsync (incus snapshot list {name}).", message);
+            }
+            if (Has("UNIQUE constraint failed: instances_snapshots"))
+            {
+                return new NameConflictException(
+                    $"Sandbox '{name}' already has a snapshot named '{snapshot}'. Choose another name, or delete that snapshot first.", message);
+            }
+        }
         if (Has("Image not provided") || Has("Image alias not found") || (Has("Image \"") && Has("not found"))
             || Has("Failed getting remote image info") || Has("requested image couldn't be found"))
         {
@@ -29,7 +42,7 @@ internal static class IncusErrorMapper
             return new NameConflictException(
                 $"A sandbox named '{name}' already exists in project '{context.Project}'. Choose another name, or destroy it first: dotnet isb destroy {name}", message);
         }
-        if (Has("Invalid instance name") || Has("Invalid snapshot name"))
+        if (Has("Invalid instance name") || Has("Invalid snapshot name") || Has("Invalid instance snapshot name"))
             return new InvalidNameException($"{context.What} failed: {message}.", message);
         if (Has("Instance is not running") || Has("isn't running") || Has("Instance is frozen"))
         {
@@ -44,7 +57,7 @@ internal static class IncusErrorMapper
             return new IncusTestKitException(SandboxErrorCode.InvalidConfiguration, $"{context.What} failed: {message}", message);
         if (Has("Command not found"))
             return new CommandFailedException($"{context.What} failed: the command was not found in the sandbox.", message);
-        if (context.Path is not null && (code == 404 || Has("no such file")))
+        if (context.Path is not null && (code == 404 || Has("no such file") || Has("not a directory")))
             return new PathNotFoundException($"Path '{context.Path}' does not exist in sandbox '{name}'.", message);
         return new IncusTestKitException(SandboxErrorCode.OperationFailed, $"{context.What} failed: {message}", message);
     }

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using IncusTestKit.Client.Models;
+using IncusTestKit.Errors;
 
 namespace IncusTestKit.Client;
 
@@ -36,6 +38,84 @@ internal sealed class InstancesApi(IncusClient client)
     public Task<Operation> DeleteAsync(string name, CancellationToken cancellationToken) =>
         client.RunOperationAsync(HttpMethod.Delete, client.Scoped(PathOf(name)), null,
             Context($"Destroying sandbox '{name}'", name), cancellationToken);
+
+    /// <summary>Merges config keys and devices (sync); a config key set to "" is removed. PATCH cannot remove a device: see <see cref="UpdateAsync"/>.</summary>
+    public Task PatchAsync(string name, InstancePatch body, IncusErrorContext context, CancellationToken cancellationToken) =>
+        client.RequestAsync(HttpMethod.Patch, client.Scoped(PathOf(name)), IncusTransport.Json(body, IncusJsonContext.Default.InstancePatch), context, cancellationToken);
+
+    /// <summary>
+    /// Reads the instance, lets <paramref name="change"/> rewrite its writable fields and PUTs them back with the
+    /// ETag, so a concurrent change is never overwritten: on a mismatch it reads again and retries.
+    /// <paramref name="change"/> returns null when there is nothing to do.
+    /// </summary>
+    public async Task UpdateAsync(string name, Func<Instance, InstancePut?> change, IncusErrorContext context, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (instance, etag) = await GetWithEtagAsync(name, cancellationToken).ConfigureAwait(false);
+            if (change(instance) is not { } body)
+                return;
+            using var request = new HttpRequestMessage(HttpMethod.Put, client.Scoped(PathOf(name)))
+            {
+                Content = IncusTransport.Json(body, IncusJsonContext.Default.InstancePut),
+            };
+            if (etag is not null)
+                request.Headers.TryAddWithoutValidation("If-Match", etag);
+            using var response = await client.Transport.SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+            var envelope = await IncusTransport.ReadEnvelopeAsync(response, cancellationToken).ConfigureAwait(false);
+            if (envelope.IsError && envelope.ErrorCode == 412 && attempt < 5)
+                continue;
+            if (envelope.IsError)
+                throw IncusErrorMapper.Map(envelope.ErrorCode, envelope.Error, context);
+            var operation = envelope.Metadata.Deserialize(IncusJsonContext.Default.Operation)!;
+            await client.Operations.WaitAsync(operation.Id, context, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+    }
+
+    private async Task<(Instance Instance, string? Etag)> GetWithEtagAsync(string name, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, client.Scoped(PathOf(name)));
+        using var response = await client.Transport.SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        var envelope = await IncusTransport.ReadEnvelopeAsync(response, cancellationToken).ConfigureAwait(false);
+        if (envelope.IsError)
+            throw IncusErrorMapper.Map(envelope.ErrorCode, envelope.Error, Context($"Reading sandbox '{name}'", name));
+        return (envelope.Metadata.Deserialize(IncusJsonContext.Default.Instance)!, response.Headers.ETag?.ToString());
+    }
+
+    public IncusErrorContext SnapshotContext(string what, string name, string snapshot) => Context(what, name) with { Snapshot = snapshot };
+
+    private static string SnapshotPathOf(string name, string snapshot) => PathOf(name) + "/snapshots/" + Uri.EscapeDataString(snapshot);
+
+    /// <summary>Takes a snapshot and returns its name (the daemon picks one when <paramref name="body"/> has none).</summary>
+    public async Task<string> CreateSnapshotAsync(string name, InstanceSnapshotsPost body, IncusErrorContext context, CancellationToken cancellationToken)
+    {
+        var operation = await client.RunOperationAsync(HttpMethod.Post, client.Scoped(PathOf(name) + "/snapshots"),
+            IncusTransport.Json(body, IncusJsonContext.Default.InstanceSnapshotsPost), context, cancellationToken).ConfigureAwait(false);
+        if (body.Name is not null)
+            return body.Name;
+        var url = operation.Resources?.GetValueOrDefault("instances_snapshots")?.FirstOrDefault()
+            ?? throw new IncusTestKitException(SandboxErrorCode.OperationFailed, $"{context.What}: the daemon did not say which snapshot it made.");
+        return Uri.UnescapeDataString(url[(url.LastIndexOf('/') + 1)..].Split('?')[0]);
+    }
+
+    public Task<InstanceSnapshot> GetSnapshotAsync(string name, string snapshot, CancellationToken cancellationToken) =>
+        client.GetAsync(client.Scoped(SnapshotPathOf(name, snapshot)), IncusJsonContext.Default.InstanceSnapshot,
+            SnapshotContext($"Reading snapshot '{snapshot}' of sandbox '{name}'", name, snapshot), cancellationToken);
+
+    public Task<List<InstanceSnapshot>> ListSnapshotsAsync(string name, CancellationToken cancellationToken) =>
+        client.GetAsync(client.Scoped(PathOf(name) + "/snapshots?recursion=1"), IncusJsonContext.Default.ListInstanceSnapshot,
+            Context($"Listing the snapshots of sandbox '{name}'", name), cancellationToken);
+
+    public Task<Operation> DeleteSnapshotAsync(string name, string snapshot, CancellationToken cancellationToken) =>
+        client.RunOperationAsync(HttpMethod.Delete, client.Scoped(SnapshotPathOf(name, snapshot)), null,
+            SnapshotContext($"Deleting snapshot '{snapshot}' of sandbox '{name}'", name, snapshot), cancellationToken);
+
+    /// <summary>Rolls the instance back to a snapshot; a running instance is stopped and started again by the daemon.</summary>
+    public Task<Operation> RestoreSnapshotAsync(string name, string snapshot, CancellationToken cancellationToken) =>
+        client.RunOperationAsync(HttpMethod.Put, client.Scoped(PathOf(name)),
+            IncusTransport.Json(new InstanceRestorePut(snapshot), IncusJsonContext.Default.InstanceRestorePut),
+            SnapshotContext($"Restoring snapshot '{snapshot}' of sandbox '{name}'", name, snapshot), cancellationToken);
 
     public async Task<IReadOnlyList<string>> ListSnapshotNamesAsync(string name, CancellationToken cancellationToken)
     {

@@ -1,6 +1,6 @@
 namespace IncusTestKit.Errors;
 
-/// <summary>An instance with the requested name already exists.</summary>
+/// <summary>An instance with the requested name already exists, or the sandbox already has a snapshot of that name.</summary>
 public sealed class NameConflictException : IncusTestKitException
 {
     /// <summary>Creates the error; <paramref name="message"/> should say how to fix it.</summary>

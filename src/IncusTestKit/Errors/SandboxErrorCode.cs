@@ -9,7 +9,7 @@ public enum SandboxErrorCode
     SandboxNotFound,
     /// <summary>The image reference resolves to nothing. See <see cref="ImageNotFoundException"/>.</summary>
     ImageNotFound,
-    /// <summary>An instance with that name already exists. See <see cref="NameConflictException"/>.</summary>
+    /// <summary>An instance (or a snapshot of that sandbox) with that name already exists. See <see cref="NameConflictException"/>.</summary>
     NameConflict,
     /// <summary>A name breaks Incus's naming rules. See <see cref="InvalidNameException"/>.</summary>
     InvalidName,
@@ -33,4 +33,6 @@ public enum SandboxErrorCode
     UnsupportedInstanceType,
     /// <summary>The configuration (options, environment, Incus client config) is unusable.</summary>
     InvalidConfiguration,
+    /// <summary>The sandbox has no snapshot of that name. See <see cref="SnapshotNotFoundException"/>.</summary>
+    SnapshotNotFound,
 }

@@ -8,8 +8,9 @@ using IncusTestKit.Errors;
 namespace IncusTestKit.Exec;
 
 /// <summary>
-/// An interactive program on a pseudo-terminal in a sandbox: write keystrokes, read what the terminal shows,
-/// resize it, send signals. The library does no console I/O; the caller connects it to a terminal (or a test).
+/// An interactive program on a pseudo-terminal in a sandbox (<see cref="Sandboxes.Sandbox.StartTerminalAsync"/>), or
+/// the sandbox's console (<see cref="Sandboxes.Sandbox.AttachConsoleAsync"/>): write keystrokes, read what the terminal
+/// shows, resize it, send signals. The library does no console I/O; the caller connects it to a terminal (or a test).
 /// </summary>
 public sealed class TerminalSession : IAsyncDisposable
 {
@@ -19,14 +20,16 @@ public sealed class TerminalSession : IAsyncDisposable
     private readonly ClientWebSocket _control;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly SemaphoreSlim _controlLock = new(1, 1);
+    private readonly bool _isConsole;
     private int _inputClosed;
 
-    internal TerminalSession(IncusClient client, string operationId, ClientWebSocket data, ClientWebSocket control)
+    internal TerminalSession(IncusClient client, string operationId, ClientWebSocket data, ClientWebSocket control, bool isConsole = false)
     {
         _client = client;
         _operationId = operationId;
         _data = data;
         _control = control;
+        _isConsole = isConsole;
         _ = DrainControlAsync();
     }
 
@@ -102,14 +105,20 @@ public sealed class TerminalSession : IAsyncDisposable
         SendControlAsync(string.Create(CultureInfo.InvariantCulture,
             $$$"""{"command":"window-resize","args":{"width":"{{{width}}}","height":"{{{height}}}"}}"""), cancellationToken);
 
-    /// <summary>Sends a Linux signal (e.g. 2 for SIGINT, 15 for SIGTERM) to the program.</summary>
+    /// <summary>Sends a Linux signal (e.g. 2 for SIGINT, 15 for SIGTERM) to the program; a console ignores it.</summary>
     public ValueTask SignalAsync(int signal, CancellationToken cancellationToken = default) =>
         SendControlAsync(string.Create(CultureInfo.InvariantCulture, $$"""{"command":"signal","signal":{{signal}}}"""), cancellationToken);
 
-    /// <summary>Waits for the program to end and returns its exit code.</summary>
+    /// <summary>
+    /// Waits for the program to end and returns its exit code. For a console session, waits until it is detached
+    /// (disposed) or the console went away, and returns 0.
+    /// </summary>
+    /// <exception cref="IncusTestKitException">The daemon reports no exit code (the program could not be started).</exception>
     public async Task<int> WaitForExitAsync(CancellationToken cancellationToken = default)
     {
         var done = await _client.Operations.WaitFinalAsync(_operationId, cancellationToken).ConfigureAwait(false);
+        if (_isConsole)
+            return 0;
         if (done.Metadata.ValueKind == JsonValueKind.Object && done.Metadata.TryGetProperty("return", out var code) && code.ValueKind == JsonValueKind.Number)
             return code.GetInt32();
         throw new IncusTestKitException(SandboxErrorCode.OperationFailed, $"The interactive program ended without an exit code: {done.Err}", done.Err);
@@ -147,7 +156,7 @@ public sealed class TerminalSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Ends the session: end-of-input, then the sockets (which kills the program if it still runs).</summary>
+    /// <summary>Ends the session: end-of-input, then the sockets (which kills the program if it still runs, and detaches a console).</summary>
     public async ValueTask DisposeAsync()
     {
         await CloseInputAsync().ConfigureAwait(false);

@@ -78,8 +78,10 @@ public sealed partial class Sandbox : IAsyncDisposable
         }
         catch (IncusTestKitException e) when (e.DaemonMessage?.Contains("already running", StringComparison.OrdinalIgnoreCase) == true)
         {
-            // Already as asked.
+            return; // Already as asked, overlays included.
         }
+        // Overlays live in the container's mount table, which a stop empties.
+        await RemountOverlaysAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops it; stopping a stopped sandbox does nothing. An ephemeral sandbox is deleted by the daemon when it stops.</summary>
@@ -103,6 +105,7 @@ public sealed partial class Sandbox : IAsyncDisposable
         }
         var body = new InstanceStatePut("restart", Force: force, Timeout: force ? null : SandboxClient.SecondsOrNull(timeout));
         await ChangeStateAsync(body, "Restarting", cancellationToken).ConfigureAwait(false);
+        await RemountOverlaysAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Destroys it: stops it (cleanly unless <paramref name="force"/>) and deletes it with its snapshots.</summary>

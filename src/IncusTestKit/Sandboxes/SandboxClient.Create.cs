@@ -4,6 +4,7 @@ using IncusTestKit.Client.Models;
 using IncusTestKit.Configuration;
 using IncusTestKit.Errors;
 using IncusTestKit.Images;
+using IncusTestKit.Mounts;
 
 namespace IncusTestKit.Sandboxes;
 
@@ -26,6 +27,8 @@ public sealed partial class SandboxClient
     /// <exception cref="UnsupportedInstanceTypeException">A VM was asked for on a server without the qemu driver.</exception>
     /// <exception cref="SandboxTimeoutException">It did not become ready in time (it is kept; the message says how to inspect it).</exception>
     /// <exception cref="IncusUnavailableException">The daemon cannot be reached.</exception>
+    /// <exception cref="PathNotFoundException">The host folder of a mount does not exist.</exception>
+    /// <exception cref="MountException">A mount cannot work here or could not be set up (the sandbox is deleted).</exception>
     public async Task<Sandbox> CreateAsync(SandboxOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new SandboxOptions();
@@ -36,6 +39,8 @@ public sealed partial class SandboxClient
         var type = options.Type ?? _options.DefaultType;
         var image = ImageReference.Parse(options.Image ?? DefaultImage);
         var context = Incus.Instances.Context($"Creating sandbox '{name}'", name) with { Image = image.ToString() };
+        var mounts = (options.Mounts ?? []).Select(m => HostMounts.Validate(m, type)).ToList();
+        HostMounts.EnsureDistinctTargets(mounts);
 
         if (type == SandboxType.VirtualMachine)
             await EnsureVirtualMachinesAsync(cancellationToken).ConfigureAwait(false);
@@ -43,6 +48,7 @@ public sealed partial class SandboxClient
         var exists = ExistsAsync(name, cancellationToken);
         var resolving = ResolveImageAsync(image, type, cancellationToken);
         var devices = BuildDevicesAsync(options, cancellationToken);
+        var shifting = mounts.Count > 0 ? HostMounts.SupportsShiftAsync(Incus, cancellationToken) : Task.FromResult(false);
         if (await exists.ConfigureAwait(false))
             throw IncusErrorMapper.Map(409, $"Name \"{name}\" already in use", context);
         var source = await resolving.ConfigureAwait(false);
@@ -59,6 +65,13 @@ public sealed partial class SandboxClient
             Config = BuildConfig(options, image, createId),
             Devices = await devices.ConfigureAwait(false),
         };
+        var canShift = await shifting.ConfigureAwait(false);
+        var mountPlans = mounts.Select(m => HostMounts.Build(m, type, canShift)).ToList();
+        foreach (var plan in mountPlans)
+        {
+            body.Devices[plan.Info.DeviceName] = plan.Device;
+            body.Config[plan.LabelKey] = plan.Label;
+        }
 
         Instance instance;
         try
@@ -84,6 +97,16 @@ public sealed partial class SandboxClient
         }
 
         var sandbox = new Sandbox(this, instance, options.AutoDestroy, address);
+        try
+        {
+            foreach (var plan in mountPlans.Where(p => p.IsOverlay))
+                await HostMounts.MountOverlayAsync(sandbox, plan.Info, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not IncusUnavailableException)
+        {
+            await DeleteIfOursAsync(name, createId).ConfigureAwait(false);
+            throw;
+        }
         if (options.AutoDestroy)
             AutoDestroyRegistry.Register(sandbox);
         return sandbox;

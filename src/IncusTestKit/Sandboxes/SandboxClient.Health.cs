@@ -41,6 +41,15 @@ public sealed partial class SandboxClient
             ? new HealthCheck("daemon", CheckStatus.Ok, $"Incus {server.ServerVersion}, API {server.ApiVersion}, project '{Project}'")
             : new HealthCheck("daemon", CheckStatus.Failed, $"Incus {server.ServerVersion} lacks {string.Join(", ", missing)}", "Upgrade Incus to 6.0 or newer"));
 
+        // Everything below is read within the project: a missing one would fail each read with the same message.
+        var project = await Incus.Transport.SendAsync(HttpMethod.Get, "/1.0/projects/" + Uri.EscapeDataString(Project), null, cancellationToken).ConfigureAwait(false);
+        if (project.IsError)
+        {
+            checks.Add(new HealthCheck("project", CheckStatus.Failed, $"'{Project}': {project.Error}",
+                $"Use an existing project (incus project list), or create it: incus project create {Project} -c features.images=false -c features.profiles=false"));
+            return checks;
+        }
+
         checks.Add(await CheckStorageAsync(cancellationToken).ConfigureAwait(false));
         checks.AddRange(await CheckProfileAsync(cancellationToken).ConfigureAwait(false));
         checks.Add(await CheckDefaultImageAsync(cancellationToken).ConfigureAwait(false));

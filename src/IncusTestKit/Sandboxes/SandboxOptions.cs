@@ -1,3 +1,5 @@
+using IncusTestKit.Mounts;
+
 namespace IncusTestKit.Sandboxes;
 
 /// <summary>How to create a sandbox. Every property has a sensible default; <c>new SandboxOptions()</c> works.</summary>
@@ -32,4 +34,8 @@ public sealed record SandboxOptions
     /// <summary>Your labels, stored as <c>user.KEY</c> config on the instance so it can be found later.
     /// Keys are letters, digits, '.', '_' and '-'; keys starting with <c>isb.</c> are reserved.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Host folders to mount; every one is in place when <see cref="SandboxClient.CreateAsync"/> returns.
+    /// Sources must exist and targets be distinct. See <see cref="Sandbox.MountAsync"/>.</summary>
+    public IReadOnlyList<MountOptions> Mounts { get; init; } = [];
 }

@@ -39,6 +39,21 @@ public sealed class IncusErrorMapperSpecs
         IncusErrorMapper.Map(404, "Not Found", Context with { Path = "/etc/nope" })
             .ShouldBeOfType<PathNotFoundException>().Message.ShouldContain("/etc/nope");
 
+    [Theory]
+    [InlineData(404, "Failed to fetch snapshot \"s1\" of instance \"web\" in project \"default\": Instance_snapshot not found", typeof(SnapshotNotFoundException))]
+    [InlineData(500, "Snapshot web/s1 does not exist", typeof(SnapshotNotFoundException))]
+    [InlineData(500, "Failed creating instance snapshot record \"s1\": Add snapshot info to the database: Failed to create \"instances_snapshots\" entry: UNIQUE constraint failed: instances_snapshots.instance_id, instances_snapshots.name", typeof(NameConflictException))]
+    [InlineData(500, "Failed creating instance snapshot record \"a b\": Invalid instance snapshot name: Cannot contain space or / characters", typeof(InvalidNameException))]
+    [InlineData(404, "Failed to fetch instance \"web\" in project \"default\": Instance not found", typeof(SandboxNotFoundException))]
+    public void Snapshot_answers_map_to_typed_errors_that_name_the_snapshot(int code, string message, Type expected)
+    {
+        var error = IncusErrorMapper.Map(code, message, Context with { Snapshot = "s1" });
+
+        error.ShouldBeOfType(expected);
+        if (expected != typeof(SandboxNotFoundException) && expected != typeof(InvalidNameException))
+            error.Message.ShouldContain("'s1'");
+    }
+
     [Fact]
     public void Anything_else_is_an_operation_failure_that_keeps_the_daemons_words()
     {

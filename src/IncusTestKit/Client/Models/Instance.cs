@@ -5,6 +5,8 @@ internal sealed record Instance
 {
     public string Name { get; init; } = "";
     public string Type { get; init; } = "";
+    public string Architecture { get; init; } = "";
+    public bool Stateful { get; init; }
     public string Status { get; init; } = "";
     public int StatusCode { get; init; }
     public bool Ephemeral { get; init; }

@@ -13,6 +13,9 @@ internal sealed record Operation
     public string Err { get; init; } = "";
     public JsonElement Metadata { get; init; }
 
+    /// <summary>The URLs of what the operation works on, by kind (<c>instances</c>, <c>instances_snapshots</c>).</summary>
+    public Dictionary<string, List<string>>? Resources { get; init; }
+
     /// <summary>Final once the status code reaches 200 (Success), 400 (Failure) or 401 (Cancelled).</summary>
     public bool IsFinal => StatusCode >= 200;
 

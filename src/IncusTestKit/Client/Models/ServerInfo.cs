@@ -17,4 +17,5 @@ internal sealed record ServerEnvironment
     public string KernelVersion { get; init; } = "";
     public IReadOnlyList<string> Architectures { get; init; } = [];
     public Dictionary<string, string> KernelFeatures { get; init; } = [];
+    public Dictionary<string, string> LxcFeatures { get; init; } = [];
 }

@@ -1,0 +1,627 @@
+using System.Text;
+using IncusTestKit.Client;
+using IncusTestKit.Errors;
+using IncusTestKit.Exec;
+using IncusTestKit.Sandboxes;
+
+namespace IncusTestKit.Files;
+
+/// <summary>
+/// The files of one sandbox, through the Incus files API: works on running and stopped sandboxes, needs nothing
+/// inside the image, and streams large files instead of holding them in memory. Every path is absolute, as seen
+/// inside the sandbox; a missing one gives <see cref="PathNotFoundException"/>. Get it from <see cref="Sandbox.Fs"/>.
+/// </summary>
+public sealed class SandboxFileSystem
+{
+    // Enough requests in flight to hide the per-request latency, few enough not to crowd the daemon.
+    private const int Concurrency = 8;
+    private const int MaxSymlinkHops = 40;
+    private const int CopyBufferSize = 81920;
+    private const UnixFileMode DefaultFileMode = (UnixFileMode)0x1A4; // 0644
+    private const UnixFileMode DefaultDirectoryMode = (UnixFileMode)0x1ED; // 0755
+
+    private readonly Sandbox _sandbox;
+
+    internal SandboxFileSystem(Sandbox sandbox) => _sandbox = sandbox;
+
+    private IncusClient Incus => _sandbox.Client.Incus;
+
+    private string Name => _sandbox.Name;
+
+    /// <summary>Reads a whole file as text: UTF-8, or the exact bytes as Base64. Symlinks are followed.</summary>
+    /// <param name="path">The absolute path in the sandbox.</param>
+    /// <param name="encoding">UTF-8 text (the default) or Base64 of the bytes, for binary files.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <exception cref="PathNotFoundException">The file does not exist.</exception>
+    /// <exception cref="IncusTestKitException">The path is a directory.</exception>
+    public async Task<string> ReadFileAsync(string path, ReadEncoding encoding = ReadEncoding.Utf8, CancellationToken cancellationToken = default)
+    {
+        if (!Enum.IsDefined(encoding))
+            throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "Use ReadEncoding.Utf8 or ReadEncoding.Base64.");
+        var bytes = await ReadFileBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        return encoding == ReadEncoding.Base64 ? Convert.ToBase64String(bytes) : Encoding.UTF8.GetString(bytes);
+    }
+
+    /// <summary>Reads a whole file's exact bytes. Symlinks are followed. For large files, prefer <see cref="OpenReadAsync"/>.</summary>
+    /// <param name="path">The absolute path in the sandbox.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <exception cref="PathNotFoundException">The file does not exist.</exception>
+    /// <exception cref="IncusTestKitException">The path is a directory.</exception>
+    public async Task<byte[]> ReadFileBytesAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ValidatePath(path);
+        using var response = await OpenFileAsync(path, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens a file for reading as it streams from the daemon, without holding it in memory. Symlinks are followed.
+    /// Dispose the stream when done; it is not seekable.
+    /// </summary>
+    /// <param name="path">The absolute path in the sandbox.</param>
+    /// <param name="cancellationToken">Cancels opening (pass a token to each read for the rest).</param>
+    /// <exception cref="PathNotFoundException">The file does not exist.</exception>
+    /// <exception cref="IncusTestKitException">The path is a directory.</exception>
+    public async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ValidatePath(path);
+        var response = await OpenFileAsync(path, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return new ResponseStream(response, await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes text (as UTF-8) to a file, creating or replacing it.</summary>
+    /// <param name="path">The absolute path in the sandbox; its directory must exist.</param>
+    /// <param name="content">The text.</param>
+    /// <param name="mode">The permission bits. Default: 0644 for a new file, and an existing file keeps its own.</param>
+    /// <param name="owner">The owner: <c>user</c>, <c>uid</c>, <c>user:group</c> or <c>uid:gid</c>, looked up in the sandbox.
+    /// Default: root for a new file, and an existing file keeps its own.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <exception cref="PathNotFoundException">The file's directory does not exist.</exception>
+    /// <exception cref="IncusTestKitException">The path is a directory, or the owner is unknown in the sandbox.</exception>
+    public Task WriteFileAsync(string path, string content, UnixFileMode? mode = null, string? owner = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        return WriteCoreAsync(path, () => new ByteArrayContent(Encoding.UTF8.GetBytes(content)), mode, owner, cancellationToken);
+    }
+
+    /// <summary>Writes exact bytes to a file, creating or replacing it.</summary>
+    /// <param name="path">The absolute path in the sandbox; its directory must exist.</param>
+    /// <param name="content">The bytes.</param>
+    /// <param name="mode">The permission bits. Default: 0644 for a new file, and an existing file keeps its own.</param>
+    /// <param name="owner">The owner: <c>user</c>, <c>uid</c>, <c>user:group</c> or <c>uid:gid</c>, looked up in the sandbox.
+    /// Default: root for a new file, and an existing file keeps its own.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <exception cref="PathNotFoundException">The file's directory does not exist.</exception>
+    /// <exception cref="IncusTestKitException">The path is a directory, or the owner is unknown in the sandbox.</exception>
+    public Task WriteFileAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode? mode = null, string? owner = null, CancellationToken cancellationToken = default) =>
+        WriteCoreAsync(path, () => new ReadOnlyMemoryContent(content), mode, owner, cancellationToken);
+
+    /// <summary>Writes a stream, read from its current position to its end, to a file, creating or replacing it. The stream
+    /// is sent as it is read (never held in memory) and is not disposed.</summary>
+    /// <param name="path">The absolute path in the sandbox; its directory must exist.</param>
+    /// <param name="content">The stream to send.</param>
+    /// <param name="mode">The permission bits. Default: 0644 for a new file, and an existing file keeps its own.</param>
+    /// <param name="owner">The owner: <c>user</c>, <c>uid</c>, <c>user:group</c> or <c>uid:gid</c>, looked up in the sandbox.
+    /// Default: root for a new file, and an existing file keeps its own.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <exception cref="PathNotFoundException">The file's directory does not exist.</exception>
+    /// <exception cref="IncusTestKitException">The path is a directory, or the owner is unknown in the sandbox.</exception>
+    public Task WriteFileAsync(string path, Stream content, UnixFileMode? mode = null, string? owner = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        return WriteCoreAsync(path, () => new UnownedStreamContent(content), mode, owner, cancellationToken);
+    }
+
+    /// <summary>Creates a directory; one that already exists is left as it is.</summary>
+    /// <param name="path">The absolute path in the sandbox.</param>
+    /// <param name="recursive">Also create missing parent directories (like <c>mkdir -p</c>).</param>
+    /// <param name="mode">The permission bits of every directory created. Default: 0755.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="PathNotFoundException">The parent does not exist and <paramref name="recursive"/> is false.</exception>
+    /// <exception cref="IncusTestKitException">The path (or a parent) exists and is not a directory.</exception>
+    public async Task MkdirAsync(string path, bool recursive = false, UnixFileMode? mode = null, CancellationToken cancellationToken = default)
+    {
+        path = Normalize(ValidatePath(path));
+        var bits = (int)(mode ?? DefaultDirectoryMode);
+        var missing = new Stack<string>();
+        for (var current = path; current != "/"; current = ParentOf(current))
+        {
+            var stat = await Incus.Files.TryStatAsync(Name, current, cancellationToken).ConfigureAwait(false);
+            if (stat is null)
+            {
+                missing.Push(current);
+                if (!recursive)
+                    break;
+                continue;
+            }
+            // A symlink is fine on the way: the daemon resolves it (and says so when it points to a file).
+            if (stat.Type == FileType.File)
+            {
+                throw current == path
+                    ? new IncusTestKitException(SandboxErrorCode.OperationFailed, $"Cannot create the directory '{path}' in sandbox '{Name}': a file (not a directory) is already there.")
+                    : NotADirectory(current, "create a directory in it");
+            }
+            break;
+        }
+        while (missing.TryPop(out var directory))
+        {
+            try
+            {
+                await Incus.Files.MkdirAsync(Name, directory, 0, 0, bits, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PathNotFoundException e) when (!recursive)
+            {
+                throw new PathNotFoundException(
+                    $"Cannot create '{directory}' in sandbox '{Name}': its parent '{ParentOf(directory)}' does not exist. Pass recursive: true to create it too.", e.DaemonMessage, e);
+            }
+        }
+    }
+
+    /// <summary>Lists a directory, with each entry's type, size, mode, owner and time, sorted by name. A symlink to a directory is followed.</summary>
+    /// <param name="path">The absolute path of the directory in the sandbox.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The entries, without <c>.</c> and <c>..</c>. The daemon gives names only, so this asks once more per entry (several at a time).</returns>
+    /// <exception cref="PathNotFoundException">The directory does not exist.</exception>
+    /// <exception cref="IncusTestKitException">The path is not a directory.</exception>
+    public async Task<IReadOnlyList<FileStat>> ReadDirAsync(string path, CancellationToken cancellationToken = default)
+    {
+        path = Normalize(ValidatePath(path));
+        var names = await ListNamesAsync(path, () => NotADirectory(path, "list it"), cancellationToken).ConfigureAwait(false)
+            ?? throw new PathNotFoundException($"Directory '{path}' does not exist in sandbox '{Name}'.");
+        var stats = new FileStat?[names.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, names.Count), ParallelOptionsFor(cancellationToken), async (i, token) =>
+            stats[i] = await Incus.Files.TryStatAsync(Name, Join(path, names[i]), token).ConfigureAwait(false)).ConfigureAwait(false);
+        // An entry removed between the listing and its stat is simply gone.
+        return stats.OfType<FileStat>().OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Whether the path exists (a dangling symlink exists).</summary>
+    /// <param name="path">The absolute path in the sandbox.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<bool> ExistsAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ValidatePath(path);
+        return await Incus.Files.TryStatAsync(Name, path, cancellationToken).ConfigureAwait(false) is not null;
+    }
+
+    /// <summary>Reads what a path is: type, size, mode, owner and modification time. A symlink describes itself (it is not followed).</summary>
+    /// <param name="path">The absolute path in the sandbox.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="PathNotFoundException">The path does not exist.</exception>
+    public async Task<FileStat> StatAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ValidatePath(path);
+        return await Incus.Files.TryStatAsync(Name, path, cancellationToken).ConfigureAwait(false)
+            ?? throw new PathNotFoundException($"Path '{path}' does not exist in sandbox '{Name}'.");
+    }
+
+    /// <summary>Removes a file, a symlink (not what it points to) or a directory.</summary>
+    /// <param name="path">The absolute path in the sandbox; <c>/</c> is refused.</param>
+    /// <param name="recursive">Remove a directory with everything in it; without it, only an empty directory can be removed.</param>
+    /// <param name="force">A missing path is not an error.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="PathNotFoundException">The path does not exist and <paramref name="force"/> is false.</exception>
+    /// <exception cref="IncusTestKitException">The directory is not empty and <paramref name="recursive"/> is false, or something in it could not be removed.</exception>
+    public async Task RmAsync(string path, bool recursive = false, bool force = false, CancellationToken cancellationToken = default)
+    {
+        path = Normalize(ValidatePath(path));
+        if (path == "/")
+            throw new ArgumentException("Refusing to remove '/': name the directory to remove.", nameof(path));
+        var stat = await Incus.Files.TryStatAsync(Name, path, cancellationToken).ConfigureAwait(false);
+        if (stat is null)
+        {
+            if (force)
+                return;
+            throw new PathNotFoundException($"Path '{path}' does not exist in sandbox '{Name}' (pass force: true to ignore a missing path).");
+        }
+        if (stat.Type == FileType.Directory && recursive)
+        {
+            await RemoveTreeAsync(path, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await Incus.Files.DeleteAsync(Name, path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PathNotFoundException) when (force)
+        {
+            // Removed by someone else in between: as asked.
+        }
+        catch (IncusTestKitException e) when (e.DaemonMessage?.Contains("directory not empty", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            throw new IncusTestKitException(SandboxErrorCode.OperationFailed,
+                $"Directory '{path}' in sandbox '{Name}' is not empty: pass recursive: true to remove it with everything in it.", e.DaemonMessage, e);
+        }
+    }
+
+    /// <summary>
+    /// Copies a host file or directory into the sandbox: directories recursively, symlinks as symlinks, each file
+    /// with its permission bits and streamed (never held in memory). Everything is owned by root in the sandbox.
+    /// Missing parents of <paramref name="remotePath"/> are created; existing files are replaced.
+    /// </summary>
+    /// <param name="localPath">The host file or directory.</param>
+    /// <param name="remotePath">The absolute path it gets in the sandbox (the copy itself, not its parent).</param>
+    /// <param name="cancellationToken">Cancels the copy (what was copied stays).</param>
+    /// <exception cref="PathNotFoundException">The host path does not exist.</exception>
+    /// <exception cref="IncusTestKitException">A directory is pushed onto a file, or a file onto a directory.</exception>
+    public async Task PushAsync(string localPath, string remotePath, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(localPath);
+        remotePath = Normalize(ValidatePath(remotePath));
+        var local = Path.GetFullPath(localPath);
+        if (!Directory.Exists(local) && !File.Exists(local))
+            throw new PathNotFoundException($"The host path '{local}' does not exist: there is nothing to push to sandbox '{Name}'.");
+        if (remotePath != "/" && ParentOf(remotePath) != "/")
+            await MkdirAsync(ParentOf(remotePath), recursive: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        if (Directory.Exists(local))
+        {
+            await PushDirectoryAsync(new DirectoryInfo(local), remotePath, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var existing = await Incus.Files.TryStatAsync(Name, remotePath, cancellationToken).ConfigureAwait(false);
+        if (existing?.Type == FileType.Directory)
+        {
+            throw new IncusTestKitException(SandboxErrorCode.OperationFailed,
+                $"Cannot push the file '{local}' to '{remotePath}' in sandbox '{Name}': that is a directory. Name the file's own path (for example '{Join(remotePath, Path.GetFileName(local))}').");
+        }
+        await PushFileAsync(local, remotePath, replace: existing is not null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Copies a file or directory out of the sandbox to the host: directories recursively, symlinks as symlinks
+    /// (one pointing inside the copied tree is made relative), each file with its permission bits and streamed to
+    /// disk. Missing host parents are created; existing host files are replaced.
+    /// </summary>
+    /// <param name="remotePath">The absolute path in the sandbox; a symlink given here is followed.</param>
+    /// <param name="localPath">The host path the copy gets (the copy itself, not its parent).</param>
+    /// <param name="cancellationToken">Cancels the copy (what was copied stays).</param>
+    /// <exception cref="PathNotFoundException">The path does not exist in the sandbox.</exception>
+    public async Task PullAsync(string remotePath, string localPath, CancellationToken cancellationToken = default)
+    {
+        remotePath = Normalize(ValidatePath(remotePath));
+        ArgumentException.ThrowIfNullOrEmpty(localPath);
+        var local = Path.GetFullPath(localPath);
+        var (resolved, stat) = await FollowAsync(remotePath, cancellationToken).ConfigureAwait(false);
+        if (stat.Type == FileType.Directory)
+        {
+            await PullDirectoryAsync(resolved, stat, local, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (Path.GetDirectoryName(local) is { } parent)
+            Directory.CreateDirectory(parent);
+        await PullFileAsync(resolved, local, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WriteCoreAsync(string path, Func<HttpContent> content, UnixFileMode? mode, string? owner, CancellationToken cancellationToken)
+    {
+        path = ValidatePath(path);
+        var (uid, gid) = await FileOwners.ResolveAsync(Incus, Name, owner, cancellationToken).ConfigureAwait(false);
+        if (mode is not null || owner is not null)
+        {
+            // The daemon applies owner and mode only to a new file, so a file that must get them is replaced.
+            var existing = await Incus.Files.TryStatAsync(Name, path, cancellationToken).ConfigureAwait(false);
+            if (existing?.Type == FileType.Directory)
+                throw IsADirectory(path);
+            if (existing is not null)
+                await DeleteIfPresentAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        try
+        {
+            using var body = content();
+            await Incus.Files.WriteAsync(Name, path, body, uid, gid, (int)(mode ?? DefaultFileMode), cancellationToken).ConfigureAwait(false);
+        }
+        catch (PathNotFoundException e)
+        {
+            var parent = ParentOf(Normalize(path));
+            throw new PathNotFoundException(
+                $"Cannot write '{path}' in sandbox '{Name}': its directory '{parent}' does not exist. Create it first: MkdirAsync(\"{parent}\", recursive: true).", e.DaemonMessage, e);
+        }
+        catch (IncusTestKitException e) when (e.DaemonMessage?.Contains("is a directory", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            throw IsADirectory(path);
+        }
+    }
+
+    /// <summary>GETs a file, following symlinks (the daemon answers a symlink with its absolute target).</summary>
+    private async Task<HttpResponseMessage> OpenFileAsync(string path, CancellationToken cancellationToken)
+    {
+        var current = path;
+        for (var hops = 0; ; hops++)
+        {
+            var response = await Incus.Files.OpenAsync(Name, current, cancellationToken).ConfigureAwait(false);
+            var type = FilesApi.Header(response, "X-Incus-Type");
+            if (type is not ("directory" or "symlink"))
+                return response;
+            using (response)
+            {
+                if (type == "directory")
+                {
+                    throw new IncusTestKitException(SandboxErrorCode.OperationFailed,
+                        $"'{path}' in sandbox '{Name}' is a directory, not a file. List it with ReadDirAsync, or copy it out with PullAsync.");
+                }
+                if (hops >= MaxSymlinkHops)
+                    throw TooManySymlinks(path);
+                current = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>A directory's entry names, following symlinks; null when it does not exist.</summary>
+    private async Task<List<string>?> ListNamesAsync(string path, Func<IncusTestKitException> notADirectory, CancellationToken cancellationToken)
+    {
+        var current = path;
+        for (var hops = 0; ; hops++)
+        {
+            HttpResponseMessage response;
+            try
+            {
+                response = await Incus.Files.OpenAsync(Name, current, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PathNotFoundException)
+            {
+                return null;
+            }
+            using (response)
+            {
+                switch (FilesApi.Header(response, "X-Incus-Type"))
+                {
+                    case "directory":
+                        return await FilesApi.ReadNamesAsync(response, cancellationToken).ConfigureAwait(false);
+                    case "symlink" when hops < MaxSymlinkHops:
+                        current = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                        break;
+                    case "symlink":
+                        throw TooManySymlinks(path);
+                    default:
+                        throw notADirectory();
+                }
+            }
+        }
+    }
+
+    /// <summary>Where a path leads once symlinks are followed, and what is there.</summary>
+    private async Task<(string Path, FileStat Stat)> FollowAsync(string path, CancellationToken cancellationToken)
+    {
+        var current = path;
+        for (var hops = 0; ; hops++)
+        {
+            var stat = await Incus.Files.TryStatAsync(Name, current, cancellationToken).ConfigureAwait(false)
+                ?? throw new PathNotFoundException($"Path '{current}' does not exist in sandbox '{Name}'" + (current == path ? "." : $" (the symlink '{path}' leads there)."));
+            if (stat.Type != FileType.Symlink)
+                return (current, stat);
+            if (hops >= MaxSymlinkHops)
+                throw TooManySymlinks(path);
+            current = await ReadLinkAsync(current, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<string> ReadLinkAsync(string path, CancellationToken cancellationToken)
+    {
+        using var response = await Incus.Files.OpenAsync(Name, path, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>rm -rf inside when the sandbox runs (one call for any size of tree); the files API, entry by entry, when it is stopped.</summary>
+    private async Task RemoveTreeAsync(string path, CancellationToken cancellationToken)
+    {
+        ExecResult result;
+        try
+        {
+            result = await _sandbox.RunCommandAsync(["rm", "-rf", "--", path], new CommandOptions { Timeout = Timeout.InfiniteTimeSpan }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SandboxNotRunningException)
+        {
+            await RemoveTreeThroughApiAsync(path, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (result.ExitCode == 127)
+        {
+            await RemoveTreeThroughApiAsync(path, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (!result.Succeeded)
+        {
+            throw new IncusTestKitException(SandboxErrorCode.OperationFailed,
+                $"Removing '{path}' in sandbox '{Name}' failed (rm exited with {result.ExitCode}): {result.Stderr.Trim()}", result.Stderr.Trim());
+        }
+    }
+
+    private async Task RemoveTreeThroughApiAsync(string directory, CancellationToken cancellationToken)
+    {
+        var entries = await ReadDirAsync(directory, cancellationToken).ConfigureAwait(false);
+        foreach (var sub in entries.Where(e => e.Type == FileType.Directory))
+            await RemoveTreeThroughApiAsync(sub.Path, cancellationToken).ConfigureAwait(false);
+        await Parallel.ForEachAsync(entries.Where(e => e.Type != FileType.Directory), ParallelOptionsFor(cancellationToken), async (entry, token) =>
+            await DeleteIfPresentAsync(entry.Path, token).ConfigureAwait(false)).ConfigureAwait(false);
+        await DeleteIfPresentAsync(directory, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task DeleteIfPresentAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Incus.Files.DeleteAsync(Name, path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PathNotFoundException)
+        {
+            // Already gone.
+        }
+    }
+
+    private async Task PushDirectoryAsync(DirectoryInfo root, string remoteRoot, CancellationToken cancellationToken)
+    {
+        // Directories first, parents before children (one listing each, to know what to replace); then every
+        // file and symlink of the tree, several at a time.
+        var leaves = new List<(FileSystemInfo Local, string Remote, bool Replace)>();
+        var pending = new Queue<(DirectoryInfo Local, string Remote)>();
+        pending.Enqueue((root, remoteRoot));
+        while (pending.TryDequeue(out var directory))
+        {
+            var existing = await EnsureRemoteDirectoryAsync(directory.Local.FullName, directory.Remote, LocalMode(directory.Local.FullName), cancellationToken).ConfigureAwait(false);
+            foreach (var entry in directory.Local.EnumerateFileSystemInfos())
+            {
+                var remote = Join(directory.Remote, entry.Name);
+                if (entry.LinkTarget is null && entry is DirectoryInfo sub)
+                    pending.Enqueue((sub, remote));
+                else
+                    leaves.Add((entry, remote, existing.Contains(entry.Name)));
+            }
+        }
+        await Parallel.ForEachAsync(leaves, ParallelOptionsFor(cancellationToken), async (leaf, token) =>
+        {
+            if (leaf.Local.LinkTarget is { } target)
+            {
+                if (leaf.Replace)
+                    await DeleteIfPresentAsync(leaf.Remote, token).ConfigureAwait(false);
+                await Incus.Files.SymlinkAsync(Name, leaf.Remote, target, token).ConfigureAwait(false);
+            }
+            else
+            {
+                await PushFileAsync(leaf.Local.FullName, leaf.Remote, leaf.Replace, token).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes sure the directory exists in the sandbox and returns the names already in it.</summary>
+    private async Task<HashSet<string>> EnsureRemoteDirectoryAsync(string local, string remote, int mode, CancellationToken cancellationToken)
+    {
+        var names = await ListNamesAsync(remote, () => new IncusTestKitException(SandboxErrorCode.OperationFailed,
+            $"Cannot push the folder '{local}' to '{remote}' in sandbox '{Name}': that path is a file. Remove it first (RmAsync) or choose another path."),
+            cancellationToken).ConfigureAwait(false);
+        if (names is not null)
+            return names.ToHashSet(StringComparer.Ordinal);
+        await Incus.Files.MkdirAsync(Name, remote, 0, 0, mode, cancellationToken).ConfigureAwait(false);
+        return [];
+    }
+
+    private async Task PushFileAsync(string local, string remote, bool replace, CancellationToken cancellationToken)
+    {
+        // The daemon keeps an existing file's mode, so a file that is there already is replaced to carry the local one.
+        if (replace)
+            await DeleteIfPresentAsync(remote, cancellationToken).ConfigureAwait(false);
+        var stream = new FileStream(local, FileMode.Open, FileAccess.Read, FileShare.Read, CopyBufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var content = new UnownedStreamContent(stream);
+            await Incus.Files.WriteAsync(Name, remote, content, 0, 0, LocalMode(local), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PullDirectoryAsync(string remoteRoot, FileStat rootStat, string localRoot, CancellationToken cancellationToken)
+    {
+        var directories = new List<(string Local, UnixFileMode Mode)>();
+        var leaves = new List<(FileStat Remote, string Local)>();
+        var pending = new Queue<(string Remote, string Local, UnixFileMode Mode)>();
+        pending.Enqueue((remoteRoot, localRoot, rootStat.Mode));
+        while (pending.TryDequeue(out var directory))
+        {
+            Directory.CreateDirectory(directory.Local);
+            directories.Add((directory.Local, directory.Mode));
+            foreach (var entry in await ReadDirAsync(directory.Remote, cancellationToken).ConfigureAwait(false))
+            {
+                var local = Path.Combine(directory.Local, entry.Name);
+                if (entry.Type == FileType.Directory)
+                    pending.Enqueue((entry.Path, local, entry.Mode));
+                else
+                    leaves.Add((entry, local));
+            }
+        }
+        await Parallel.ForEachAsync(leaves, ParallelOptionsFor(cancellationToken), async (leaf, token) =>
+        {
+            if (leaf.Remote.Type == FileType.Symlink)
+                await PullSymlinkAsync(leaf.Remote.Path, leaf.Local, remoteRoot, localRoot, token).ConfigureAwait(false);
+            else
+                await PullFileAsync(leaf.Remote.Path, leaf.Local, token).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        // Modes last, deepest first: a read-only directory would refuse the files still to be written into it.
+        foreach (var (local, mode) in Enumerable.Reverse(directories))
+            SetLocalMode(local, mode);
+    }
+
+    private async Task PullFileAsync(string remote, string local, CancellationToken cancellationToken)
+    {
+        using var response = await OpenFileAsync(remote, cancellationToken).ConfigureAwait(false);
+        var mode = FilesApi.StatOf(remote, response).Mode;
+        DeleteLocalFile(local);
+        var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (body.ConfigureAwait(false))
+        {
+            var file = new FileStream(local, FileMode.CreateNew, FileAccess.Write, FileShare.None, CopyBufferSize, FileOptions.Asynchronous);
+            await using (file.ConfigureAwait(false))
+                await body.CopyToAsync(file, CopyBufferSize, cancellationToken).ConfigureAwait(false);
+        }
+        SetLocalMode(local, mode);
+    }
+
+    private async Task PullSymlinkAsync(string remote, string local, string remoteRoot, string localRoot, CancellationToken cancellationToken)
+    {
+        // The daemon gives the target resolved to an absolute path in the sandbox; one inside the copied tree is
+        // pointed at the host copy, relatively, so the tree stays consistent wherever it is moved.
+        var target = await ReadLinkAsync(remote, cancellationToken).ConfigureAwait(false);
+        if (target == remoteRoot || target.StartsWith(remoteRoot == "/" ? "/" : remoteRoot + "/", StringComparison.Ordinal))
+        {
+            var inside = Path.Combine(localRoot, target[remoteRoot.Length..].TrimStart('/'));
+            target = Path.GetRelativePath(Path.GetDirectoryName(local)!, inside);
+        }
+        DeleteLocalFile(local);
+        File.CreateSymbolicLink(local, target);
+    }
+
+    // A file or symlink already at the host path is replaced, never written through (a link could lead anywhere).
+    private static void DeleteLocalFile(string path)
+    {
+        var file = new FileInfo(path);
+        if (file.Exists || file.LinkTarget is not null)
+            file.Delete();
+    }
+
+    private static int LocalMode(string path) =>
+        OperatingSystem.IsWindows() ? (int)DefaultFileMode : (int)File.GetUnixFileMode(path);
+
+    private static void SetLocalMode(string path, UnixFileMode mode)
+    {
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(path, mode);
+    }
+
+    private static ParallelOptions ParallelOptionsFor(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken };
+
+    internal static string ValidatePath(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!path.StartsWith('/'))
+            throw new ArgumentException($"The sandbox path '{path}' must be absolute (start with '/').", nameof(path));
+        if (path.Contains('\0', StringComparison.Ordinal))
+            throw new ArgumentException("A sandbox path cannot contain a NUL character.", nameof(path));
+        return path;
+    }
+
+    internal static string Normalize(string path)
+    {
+        var trimmed = path.TrimEnd('/');
+        return trimmed.Length == 0 ? "/" : trimmed;
+    }
+
+    internal static string ParentOf(string path) => path.LastIndexOf('/') is var slash and > 0 ? path[..slash] : "/";
+
+    internal static string Join(string directory, string name) => directory == "/" ? "/" + name : directory + "/" + name;
+
+    private IncusTestKitException NotADirectory(string path, string what) =>
+        new(SandboxErrorCode.OperationFailed, $"'{path}' in sandbox '{Name}' is a file, not a directory, so it is not possible to {what}.");
+
+    private IncusTestKitException IsADirectory(string path) =>
+        new(SandboxErrorCode.OperationFailed, $"'{path}' in sandbox '{Name}' is a directory, not a file. Write to a path inside it, or remove it first with RmAsync(recursive: true).");
+
+    private IncusTestKitException TooManySymlinks(string path) =>
+        new(SandboxErrorCode.OperationFailed, $"'{path}' in sandbox '{Name}' leads through more than {MaxSymlinkHops} symlinks (a loop?).");
+}

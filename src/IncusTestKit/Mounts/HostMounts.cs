@@ -1,0 +1,235 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using IncusTestKit.Client;
+using IncusTestKit.Client.Models;
+using IncusTestKit.Errors;
+using IncusTestKit.Exec;
+using IncusTestKit.Files;
+using IncusTestKit.Sandboxes;
+
+namespace IncusTestKit.Mounts;
+
+/// <summary>
+/// How a <see cref="MountOptions"/> becomes Incus state, shared by <see cref="Sandbox.MountAsync"/> and creation.
+/// Each mount is one disk device named <c>isb-mount-&lt;id&gt;</c>, described by the config key
+/// <c>user.isb.mount.&lt;device&gt;</c> (disk devices take no keys of our own). An overlay's device is the host
+/// folder, read-only and idmapped, at a hidden lower path; upper and work directories sit beside it on the
+/// container's root filesystem (present in every image, never a tmpfs that an init could mount over the lower),
+/// and the overlay itself is mounted at the target from inside.
+/// </summary>
+internal static class HostMounts
+{
+    public const string DevicePrefix = "isb-mount-";
+    public const string LabelPrefix = "user.isb.mount.";
+    public const string OverlayRoot = "/var/lib/isb/mounts";
+
+    private const string IdAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+    private static readonly System.Buffers.SearchValues<char> IdCharacters = System.Buffers.SearchValues.Create(IdAlphabet);
+    private const int IdLength = 8;
+
+    // Values reach the scripts only as positional arguments ($1 = the mount's directory, $2 = the target).
+    // The overlay is recognised in /proc/mounts by its upper directory, whose path is ours and needs no escaping.
+    // userxattr: inside a user namespace overlayfs cannot write its trusted.* attributes, and without user.* ones
+    // removing or replacing a directory of the host folder fails with EIO. Kernels older than 5.11 lack the
+    // option (and unprivileged overlays), so a second try without it gives their own error.
+    private const string MountScript = """
+        set -e
+        grep -qsF "upperdir=$1/upper," /proc/mounts && exit 0
+        mkdir -p "$1/upper" "$1/work" "$2"
+        options="lowerdir=$1/lower,upperdir=$1/upper,workdir=$1/work"
+        mount -t overlay overlay -o "$options,userxattr" "$2" 2>/dev/null || exec mount -t overlay overlay -o "$options" "$2"
+        """;
+
+    // A process still inside the overlay keeps it busy; detaching it lazily still frees the target.
+    private const string UnmountScript = """
+        grep -qsF "upperdir=$1/upper," /proc/mounts || exit 0
+        umount "$2" 2>/dev/null || umount -l "$2"
+        """;
+
+    /// <summary>One mount, ready to be added to an instance.</summary>
+    public sealed record Plan(MountInfo Info, Dictionary<string, string> Device, string LabelKey, string Label)
+    {
+        public bool IsOverlay => Info.Mode == MountMode.Overlay;
+    }
+
+    /// <summary>Checks a mount request and puts its paths in canonical form; throws before anything is touched.</summary>
+    public static MountOptions Validate(MountOptions options, SandboxType type)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!Enum.IsDefined(options.Mode))
+            throw new ArgumentOutOfRangeException(nameof(options), options.Mode, "MountOptions.Mode must be Overlay, ReadOnly or ReadWrite.");
+        if (string.IsNullOrEmpty(options.Source) || !Path.IsPathFullyQualified(options.Source))
+            throw new ArgumentException($"MountOptions.Source '{options.Source}' must be an absolute host path.", nameof(options));
+        var target = NormalizeTarget(options.Target, nameof(options));
+        var source = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Source));
+        if (!Directory.Exists(source) && !File.Exists(source))
+            throw new PathNotFoundException($"The host folder '{source}' does not exist. Create it, or fix MountOptions.Source.");
+        if (options.Mode == MountMode.Overlay)
+        {
+            if (type == SandboxType.VirtualMachine)
+            {
+                throw new MountException(
+                    $"An overlay mount of '{source}' needs a container: it is made with overlayfs inside the sandbox, which a virtual machine cannot share with the host. Use MountMode.ReadOnly or MountMode.ReadWrite for a virtual machine.");
+            }
+            if (!Directory.Exists(source))
+                throw new MountException($"An overlay mount needs a folder, and '{source}' is a file. Mount it ReadOnly or ReadWrite, or mount the folder that holds it.");
+        }
+        return options with { Source = source, Target = target };
+    }
+
+    /// <summary>An absolute target other than <c>/</c>, outside our own hidden directory, without a trailing slash.</summary>
+    public static string NormalizeTarget(string target, string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(target, parameter);
+        SandboxFileSystem.ValidatePath(target);
+        var normalized = SandboxFileSystem.Normalize(target);
+        if (normalized == "/")
+            throw new ArgumentException("A mount target cannot be '/': choose a folder such as /src.", parameter);
+        if (normalized == OverlayRoot || normalized.StartsWith(OverlayRoot + "/", StringComparison.Ordinal) || OverlayRoot.StartsWith(normalized + "/", StringComparison.Ordinal))
+            throw new ArgumentException($"A mount target cannot be '{normalized}': IncusTestKit keeps its overlays under {OverlayRoot}.", parameter);
+        return normalized;
+    }
+
+    public static void EnsureDistinctTargets(IEnumerable<MountOptions> mounts)
+    {
+        var duplicate = mounts.GroupBy(m => m.Target, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new ArgumentException($"Two mounts have the same target '{duplicate.Key}': give each its own.", nameof(mounts));
+    }
+
+    /// <summary>
+    /// Whether host folders can be idmapped into containers. Without it, root inside sees the host's files as
+    /// owned by nobody: reading still works where permissions allow, but an overlay cannot copy files up.
+    /// </summary>
+    public static async Task<bool> SupportsShiftAsync(IncusClient incus, CancellationToken cancellationToken)
+    {
+        var environment = (await incus.Server.GetAsync(cancellationToken).ConfigureAwait(false)).Environment;
+        return environment.KernelFeatures.GetValueOrDefault("idmapped_mounts") == "true"
+            && environment.LxcFeatures.GetValueOrDefault("idmapped_mounts_v2", "true") == "true";
+    }
+
+    /// <summary>Turns a validated mount into its device and label.</summary>
+    public static Plan Build(MountOptions mount, SandboxType type, bool canShift)
+    {
+        var shift = canShift && type == SandboxType.Container;
+        if (mount.Mode == MountMode.Overlay && !shift)
+        {
+            throw new MountException(
+                $"An overlay mount of '{mount.Source}' cannot work on this server: it needs idmapped mounts (the server reports kernel_features.idmapped_mounts other than \"true\"), " +
+                "without which every write to an existing file fails with EACCES. Use a kernel with idmapped mounts (Linux 5.12 or later, on ext4, xfs or btrfs), or mount with MountMode.ReadOnly or MountMode.ReadWrite.");
+        }
+        var device = DevicePrefix + RandomNumberGenerator.GetString(IdAlphabet, IdLength);
+        var config = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["type"] = "disk",
+            ["source"] = mount.Source,
+            ["path"] = mount.Mode == MountMode.Overlay ? DirectoryOf(device) + "/lower" : mount.Target,
+        };
+        if (mount.Mode != MountMode.ReadWrite)
+            config["readonly"] = "true";
+        if (shift)
+            config["shift"] = "true";
+        var label = JsonSerializer.Serialize(new MountLabel(mount.Source, mount.Target, NameOf(mount.Mode)), IncusJsonContext.Default.MountLabel);
+        var info = new MountInfo { Source = mount.Source, Target = mount.Target, Mode = mount.Mode, DeviceName = device };
+        return new Plan(info, config, LabelPrefix + device, label);
+    }
+
+    /// <summary>Our mounts on an instance: devices with our name prefix and our label, ordered by target.</summary>
+    public static IReadOnlyList<MountInfo> Read(Instance instance)
+    {
+        var mounts = new List<MountInfo>();
+        foreach (var (device, config) in instance.Devices)
+        {
+            if (!IsOurs(device) || config.GetValueOrDefault("type") != "disk"
+                || instance.Config.GetValueOrDefault(LabelPrefix + device) is not { } json
+                || TryParse(json) is not { } label || ModeOf(label.Mode) is not { } mode)
+            {
+                continue;
+            }
+            mounts.Add(new MountInfo { Source = config.GetValueOrDefault("source") ?? label.Source, Target = label.Target, Mode = mode, DeviceName = device });
+        }
+        return mounts.OrderBy(m => m.Target, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Mounts the overlay of <paramref name="mount"/> inside the running sandbox; one already mounted is left alone.</summary>
+    public static async Task MountOverlayAsync(Sandbox sandbox, MountInfo mount, CancellationToken cancellationToken)
+    {
+        var result = await RunScriptAsync(sandbox, MountScript, mount, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            var said = result.Stderr.Trim();
+            throw new MountException(
+                $"Mounting the overlay of '{mount.Source}' at '{mount.Target}' in sandbox '{sandbox.Name}' failed (exit code {result.ExitCode}): {said}. " +
+                "The image needs a mount command, and the kernel must allow overlayfs in unprivileged containers (Linux 5.11 or later).", said);
+        }
+    }
+
+    /// <summary>Unmounts the overlay of <paramref name="mount"/> if it is mounted (it is not after a restart).</summary>
+    public static async Task UnmountOverlayAsync(Sandbox sandbox, MountInfo mount, CancellationToken cancellationToken)
+    {
+        var result = await RunScriptAsync(sandbox, UnmountScript, mount, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            var said = result.Stderr.Trim();
+            throw new MountException($"Unmounting the overlay at '{mount.Target}' in sandbox '{sandbox.Name}' failed (exit code {result.ExitCode}): {said}", said);
+        }
+    }
+
+    /// <summary>Discards an overlay's writes: its upper and work directories, then the emptied directories.</summary>
+    public static async Task RemoveOverlayDirectoriesAsync(Sandbox sandbox, MountInfo mount, CancellationToken cancellationToken)
+    {
+        // Never recursive on the lower directory: were the host folder still bound there, it is the host's data.
+        var directory = DirectoryOf(mount.DeviceName);
+        await sandbox.Fs.RmAsync(directory + "/upper", recursive: true, force: true, cancellationToken).ConfigureAwait(false);
+        await sandbox.Fs.RmAsync(directory + "/work", recursive: true, force: true, cancellationToken).ConfigureAwait(false);
+        foreach (var empty in new[] { directory + "/lower", directory })
+        {
+            try
+            {
+                await sandbox.Fs.RmAsync(empty, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (IncusTestKitException e) when (e.Code == SandboxErrorCode.OperationFailed)
+            {
+                // Not empty: left as it is, and nothing of the host's is touched.
+            }
+        }
+    }
+
+    public static bool IsOurs(string device) =>
+        device.Length == DevicePrefix.Length + IdLength && device.StartsWith(DevicePrefix, StringComparison.Ordinal)
+        && device.AsSpan(DevicePrefix.Length).IndexOfAnyExcept(IdCharacters) < 0;
+
+    private static string DirectoryOf(string device) =>
+        IsOurs(device) ? OverlayRoot + "/" + device[DevicePrefix.Length..] : throw new ArgumentException($"'{device}' is not an IncusTestKit mount device.", nameof(device));
+
+    private static Task<ExecResult> RunScriptAsync(Sandbox sandbox, string script, MountInfo mount, CancellationToken cancellationToken) =>
+        sandbox.RunCommandAsync(["sh", "-c", script, "sh", DirectoryOf(mount.DeviceName), mount.Target],
+            new CommandOptions { Timeout = TimeSpan.FromSeconds(60) }, cancellationToken);
+
+    private static MountLabel? TryParse(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, IncusJsonContext.Default.MountLabel);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string NameOf(MountMode mode) => mode switch
+    {
+        MountMode.ReadOnly => "readonly",
+        MountMode.ReadWrite => "readwrite",
+        _ => "overlay",
+    };
+
+    private static MountMode? ModeOf(string name) => name switch
+    {
+        "overlay" => MountMode.Overlay,
+        "readonly" => MountMode.ReadOnly,
+        "readwrite" => MountMode.ReadWrite,
+        _ => null,
+    };
+}

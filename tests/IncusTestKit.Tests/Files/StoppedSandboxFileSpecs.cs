@@ -1,0 +1,38 @@
+using IncusTestKit.Files;
+using IncusTestKit.Sandboxes;
+using IncusTestKit.Tests.Infrastructure;
+using Shouldly;
+
+namespace IncusTestKit.Tests.Files;
+
+/// <summary>The files API needs no running sandbox: everything works on a stopped one too.</summary>
+public sealed class StoppedSandboxFileSpecs
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task I_can_write_read_list_push_pull_and_remove_files_of_a_stopped_sandbox()
+    {
+        await IncusDaemon.RequireAsync();
+        await using var client = new SandboxClient();
+        await using var sandbox = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("fs-stop") }, Ct);
+        await sandbox.StopAsync(force: true, cancellationToken: Ct);
+        using var host = new HostFolder();
+        host.Write("tree/a.txt", "a");
+        host.Write("tree/sub/b.txt", "b", Modes.File600);
+
+        await sandbox.Fs.MkdirAsync("/srv/data/deep", recursive: true, cancellationToken: Ct);
+        await sandbox.Fs.WriteFileAsync("/srv/data/deep/file", "offline", cancellationToken: Ct);
+        await sandbox.Fs.PushAsync(host["tree"], "/srv/data/tree", Ct);
+
+        (await sandbox.Fs.ReadFileAsync("/srv/data/deep/file", cancellationToken: Ct)).ShouldBe("offline");
+        (await sandbox.Fs.ReadDirAsync("/srv/data", Ct)).Select(e => e.Name).ShouldBe(["deep", "tree"]);
+        await sandbox.Fs.PullAsync("/srv/data/tree", host["back"], Ct);
+        HostFolder.Fingerprint(host["back"]).ShouldBe(HostFolder.Fingerprint(host["tree"]));
+
+        // Without a running sandbox a recursive remove goes entry by entry through the API.
+        await sandbox.Fs.RmAsync("/srv/data", recursive: true, cancellationToken: Ct);
+        (await sandbox.Fs.ExistsAsync("/srv/data", Ct)).ShouldBeFalse();
+        (await sandbox.Fs.StatAsync("/srv", Ct)).Type.ShouldBe(FileType.Directory);
+    }
+}

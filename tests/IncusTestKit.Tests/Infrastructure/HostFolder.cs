@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace IncusTestKit.Tests.Infrastructure;
+
+/// <summary>
+/// A temporary folder on the host for tests that push, pull or mount; deleted (whatever the sandbox wrote into
+/// it) when disposed.
+/// </summary>
+public sealed class HostFolder : IDisposable
+{
+    public HostFolder()
+    {
+        Path = Directory.CreateTempSubdirectory("isbt-").FullName;
+    }
+
+    public string Path { get; }
+
+    public string this[string relative] => System.IO.Path.Combine(Path, relative);
+
+    /// <summary>Writes a file (creating its folders) with the given permission bits.</summary>
+    public string Write(string relative, string text, UnixFileMode mode = Modes.File644) => Write(relative, Encoding.UTF8.GetBytes(text), mode);
+
+    public string Write(string relative, byte[] bytes, UnixFileMode mode = Modes.File644)
+    {
+        var path = this[relative];
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, bytes);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(path, mode);
+        return path;
+    }
+
+    /// <summary>
+    /// A fingerprint of everything in the folder: every entry's relative path, type, permission bits, and a file's
+    /// content hash or a symlink's target. Equal fingerprints mean a byte-for-byte identical tree.
+    /// </summary>
+    public string Fingerprint() => Fingerprint(Path);
+
+    public static string Fingerprint(string root)
+    {
+        var lines = new List<string>();
+        foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        {
+            var relative = System.IO.Path.GetRelativePath(root, entry.FullName);
+            if (entry.LinkTarget is { } target)
+            {
+                lines.Add($"{relative} link {target}");
+                continue;
+            }
+            var mode = OperatingSystem.IsWindows() ? "" : Convert.ToString((int)File.GetUnixFileMode(entry.FullName), 8);
+            var content = entry is DirectoryInfo ? "dir" : "file " + Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(entry.FullName)));
+            lines.Add($"{relative} {mode} {content}");
+        }
+        lines.Sort(StringComparer.Ordinal);
+        return string.Join('\n', lines);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+}

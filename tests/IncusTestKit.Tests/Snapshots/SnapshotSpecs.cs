@@ -1,0 +1,79 @@
+using IncusTestKit.Errors;
+using IncusTestKit.Sandboxes;
+using IncusTestKit.Tests.Infrastructure;
+using Shouldly;
+
+namespace IncusTestKit.Tests.Snapshots;
+
+public sealed class SnapshotSpecs
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Restoring_a_snapshot_of_a_running_sandbox_brings_back_a_deleted_file()
+    {
+        await IncusDaemon.RequireAsync();
+        await using var client = new SandboxClient();
+        await using var sandbox = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("snap") }, Ct);
+        await sandbox.Fs.WriteFileAsync("/root/keep.txt", "precious", cancellationToken: Ct);
+        var before = DateTimeOffset.UtcNow.AddMinutes(-1);
+
+        var snapshot = await sandbox.SnapshotAsync("before", Ct);
+        await sandbox.Fs.RmAsync("/root/keep.txt", cancellationToken: Ct);
+        await sandbox.Fs.WriteFileAsync("/root/later.txt", "after the snapshot", cancellationToken: Ct);
+        await sandbox.RestoreAsync("before", Ct);
+
+        snapshot.Name.ShouldBe("before");
+        snapshot.Stateful.ShouldBeFalse();
+        snapshot.CreatedAt.ShouldBeGreaterThan(before);
+        snapshot.ExpiresAt.ShouldBeNull();
+        (await sandbox.Fs.ReadFileAsync("/root/keep.txt", cancellationToken: Ct)).ShouldBe("precious");
+        (await sandbox.Fs.ExistsAsync("/root/later.txt", Ct)).ShouldBeFalse();
+        (await sandbox.GetStateAsync(Ct)).ShouldBe(SandboxState.Running);
+        (await sandbox.RunCommandAsync("cat /root/keep.txt", cancellationToken: Ct)).Stdout.ShouldBe("precious");
+    }
+
+    [Fact]
+    public async Task Restoring_a_stopped_sandbox_leaves_it_stopped_with_the_snapshot_files()
+    {
+        await IncusDaemon.RequireAsync();
+        await using var client = new SandboxClient();
+        await using var sandbox = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("snapst") }, Ct);
+        await sandbox.Fs.WriteFileAsync("/root/v.txt", "v1", cancellationToken: Ct);
+        await sandbox.SnapshotAsync("v1", Ct);
+        await sandbox.Fs.WriteFileAsync("/root/v.txt", "v2", cancellationToken: Ct);
+        await sandbox.StopAsync(force: true, cancellationToken: Ct);
+
+        await sandbox.RestoreAsync("v1", Ct);
+
+        (await sandbox.GetStateAsync(Ct)).ShouldBe(SandboxState.Stopped);
+        (await sandbox.Fs.ReadFileAsync("/root/v.txt", cancellationToken: Ct)).ShouldBe("v1");
+    }
+
+    [Fact]
+    public async Task I_can_list_and_delete_snapshots_and_a_missing_or_duplicate_name_is_a_clear_error()
+    {
+        await IncusDaemon.RequireAsync();
+        await using var client = new SandboxClient();
+        await using var sandbox = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("snapls") }, Ct);
+
+        await sandbox.SnapshotAsync("first", Ct);
+        var unnamed = await sandbox.SnapshotAsync(cancellationToken: Ct);
+        await sandbox.SnapshotAsync("third", Ct);
+
+        unnamed.Name.ShouldStartWith("snap");
+        (await sandbox.ListSnapshotsAsync(Ct)).Select(s => s.Name).ShouldBe(["first", unnamed.Name, "third"]);
+        (await Should.ThrowAsync<NameConflictException>(() => sandbox.SnapshotAsync("first", Ct))).Message.ShouldContain("first");
+        await Should.ThrowAsync<InvalidNameException>(() => sandbox.SnapshotAsync("has space", Ct));
+        await Should.ThrowAsync<InvalidNameException>(() => sandbox.SnapshotAsync("a/b", Ct));
+
+        await sandbox.DeleteSnapshotAsync("first", Ct);
+        await sandbox.DeleteSnapshotAsync(unnamed.Name, Ct);
+        (await sandbox.ListSnapshotsAsync(Ct)).Select(s => s.Name).ShouldBe(["third"]);
+
+        var missing = await Should.ThrowAsync<SnapshotNotFoundException>(() => sandbox.RestoreAsync("first", Ct));
+        missing.Code.ShouldBe(SandboxErrorCode.SnapshotNotFound);
+        missing.Message.ShouldContain("first");
+        await Should.ThrowAsync<SnapshotNotFoundException>(() => sandbox.DeleteSnapshotAsync("first", Ct));
+    }
+}
