@@ -68,6 +68,8 @@ ensure_packages() {
     [ -x /bin/busybox ] || need+=(busybox-static)
     # A Recommends of incus-base that the bridge's DHCP cannot do without.
     command -v dnsmasq >/dev/null || need+=(dnsmasq-base)
+    # A real terminal for the interactive tests of dotnet isb disp.
+    command -v tmux >/dev/null || need+=(tmux)
     [ ${#need[@]} -eq 0 ] && { say "packages: present"; return; }
 
     export DEBIAN_FRONTEND=noninteractive

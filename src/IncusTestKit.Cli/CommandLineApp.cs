@@ -24,10 +24,24 @@ internal static class CommandLineApp
         root.Subcommands.Add(new DestroyCommand());
         root.Subcommands.Add(new ExecCommand());
         root.Subcommands.Add(new RunCommand());
+        root.Subcommands.Add(new PushCommand());
+        root.Subcommands.Add(new PullCommand());
+        root.Subcommands.Add(new CatCommand());
+        root.Subcommands.Add(new LsCommand());
+        root.Subcommands.Add(new MountCommand());
+        root.Subcommands.Add(new UnmountCommand());
+        root.Subcommands.Add(new MountsCommand());
+        root.Subcommands.Add(new SnapshotCommand());
+        root.Subcommands.Add(new RestoreCommand());
+        root.Subcommands.Add(new SnapshotsCommand());
+        root.Subcommands.Add(new SnapshotDeleteCommand());
+        root.Subcommands.Add(new DispCommand());
+        root.Subcommands.Add(new DoctorCommand());
         ExamplesHelpAction.Install(root,
         [
             "dotnet isb create web --image isb/busybox",
             "dotnet isb exec web -- uname -a",
+            "dotnet isb push web ./src /root/src",
             "dotnet isb list",
             "dotnet isb destroy web",
         ]);
@@ -41,6 +55,8 @@ internal static class CommandLineApp
         var parseResult = Build().Parse(args.Length == 0 ? ["--help"] : args);
         if (parseResult.Errors.Count > 0 && parseResult.Action is ParseErrorAction)
             return ParseErrorReporter.Report(parseResult);
-        return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = CleanupGrace });
+        // disp catches SIGINT, SIGTERM and SIGHUP itself: its cleanup has its own bound, which no grace period may cut.
+        var grace = parseResult.CommandResult.Command is DispCommand ? (TimeSpan?)null : CleanupGrace;
+        return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = grace });
     }
 }

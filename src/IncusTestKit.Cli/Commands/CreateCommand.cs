@@ -64,6 +64,13 @@ internal sealed class CreateCommand : VerbCommand
         AllowMultipleArgumentsPerToken = false,
     };
 
+    private readonly Option<string[]> _mounts = new("--mount")
+    {
+        Description = "Mount a host folder: SRC:TARGET[:MODE], MODE overlay (default), readonly (ro) or readwrite (rw); SRC may be relative (repeatable)",
+        HelpName = "SRC:TARGET[:MODE]",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     private readonly Option<TimeSpan?> _timeout = CommonOptions.Duration("--timeout",
         "How long to wait for it to run and get an address [default: 60s]", allowZero: false);
 
@@ -80,6 +87,7 @@ internal sealed class CreateCommand : VerbCommand
         Options.Add(_profiles);
         Options.Add(_ephemeral);
         Options.Add(_labels);
+        Options.Add(_mounts);
         Options.Add(_timeout);
         Options.Add(_json);
         _cpu.Validators.Add(result =>
@@ -95,6 +103,7 @@ internal sealed class CreateCommand : VerbCommand
         "dotnet isb create --memory 1GiB --cpu 2 --label team=payments",
         "name=$(dotnet isb create --image isb/debian12 --ephemeral)",
         "dotnet isb create ci-1 --json",
+        "dotnet isb create dev --mount ./src:/work --mount ./data:/data:ro",
     ];
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
@@ -112,6 +121,7 @@ internal sealed class CreateCommand : VerbCommand
             },
             Ephemeral = parseResult.GetValue(_ephemeral),
             Labels = KeyValueParser.ParseAll(parseResult.GetValue(_labels) ?? [], "label", "team=payments"),
+            Mounts = MountSpecParser.ParseAll(parseResult.GetValue(_mounts) ?? []),
             // The sandbox is the point of this verb: it must outlive the tool.
             AutoDestroy = false,
         };

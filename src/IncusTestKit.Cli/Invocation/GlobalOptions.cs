@@ -45,11 +45,19 @@ internal static class GlobalOptions
 
     /// <summary>A client configured by these options, then the environment, then the defaults.</summary>
     /// <exception cref="Errors.IncusTestKitException">The remote is unknown or unsupported.</exception>
-    public static SandboxClient CreateClient(ParseResult parseResult) => new(new SandboxClientOptions
+    public static SandboxClient CreateClient(ParseResult parseResult) => CreateClient(parseResult, project: null, defaultImage: null);
+
+    /// <summary>A client as above, with a verb's own say over the project (<c>disp --domain</c>) and the default image (its config file).</summary>
+    /// <param name="parseResult">The command line.</param>
+    /// <param name="project">Wins over <c>--project</c> when set.</param>
+    /// <param name="defaultImage">Wins over <c>ISB_IMAGE</c> when set.</param>
+    /// <exception cref="Errors.IncusTestKitException">The remote is unknown or unsupported.</exception>
+    public static SandboxClient CreateClient(ParseResult parseResult, string? project, string? defaultImage) => new(new SandboxClientOptions
     {
-        Project = NullIfEmpty(parseResult.GetValue(Project)),
+        Project = NullIfEmpty(project) ?? NullIfEmpty(parseResult.GetValue(Project)),
         SocketPath = NullIfEmpty(parseResult.GetValue(Socket)),
         Remote = NullIfEmpty(parseResult.GetValue(Remote)),
+        DefaultImage = NullIfEmpty(defaultImage),
     });
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

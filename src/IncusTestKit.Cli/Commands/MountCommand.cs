@@ -1,0 +1,58 @@
+using System.CommandLine;
+using IncusTestKit.Cli.Invocation;
+using IncusTestKit.Cli.Output;
+using IncusTestKit.Cli.Parsing;
+using IncusTestKit.Mounts;
+
+namespace IncusTestKit.Cli.Commands;
+
+/// <summary><c>dotnet isb mount &lt;name&gt; &lt;source&gt; &lt;target&gt;</c>: mounts a host folder into a running sandbox.</summary>
+internal sealed class MountCommand : VerbCommand
+{
+    private readonly Argument<string> _name = CommonOptions.Name();
+
+    private readonly Argument<string> _source = new("source")
+    {
+        Description = "The host folder (a relative path is taken from the current directory)",
+    };
+
+    private readonly Argument<string> _target = new("target")
+    {
+        Description = "The absolute path inside the sandbox; created when missing",
+    };
+
+    private readonly Option<MountMode?> _mode = new("--mode")
+    {
+        Description = "overlay: the sandbox may write, the host folder never changes; readonly (ro); readwrite (rw): writes land on the host [default: overlay]",
+        HelpName = "overlay|readonly|readwrite",
+        CustomParser = result => CommonOptions.ParseOrReport<MountMode?>(result, t => MountSpecParser.ParseMode(t)),
+    };
+
+    public MountCommand() : base("mount", "Mount a host folder into a sandbox (overlay by default: the host folder is never changed)")
+    {
+        Arguments.Add(_name);
+        Arguments.Add(_source);
+        Arguments.Add(_target);
+        Options.Add(_mode);
+    }
+
+    public override IReadOnlyList<string> Examples { get; } =
+    [
+        "dotnet isb mount web ./src /work",
+        "dotnet isb mount web ~/data /data --mode readonly",
+        "dotnet isb mount web ./out /out --mode readwrite",
+    ];
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var options = new MountOptions(MountSpecParser.Absolute(parseResult.GetValue(_source)!), parseResult.GetValue(_target)!)
+        {
+            Mode = parseResult.GetValue(_mode) ?? MountMode.Overlay,
+        };
+        await using var client = GlobalOptions.CreateClient(parseResult);
+        var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
+        var mount = await sandbox.MountAsync(options, cancellationToken);
+        Terminal.Say($"Mounted '{mount.Source}' at '{sandbox.Name}:{mount.Target}' ({MountSpecParser.Format(mount.Mode)}).");
+        return 0;
+    }
+}

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using IncusTestKit.Cli.Invocation;
+using IncusTestKit.Cli.Output;
+using IncusTestKit.Cli.Parsing;
+
+namespace IncusTestKit.Cli.Commands;
+
+/// <summary><c>dotnet isb push &lt;name&gt; &lt;local&gt; &lt;remote&gt;</c>: copies a host file or folder into a sandbox.</summary>
+internal sealed class PushCommand : VerbCommand
+{
+    private readonly Argument<string> _name = CommonOptions.Name();
+
+    private readonly Argument<string> _local = new("local")
+    {
+        Description = "The host file or folder",
+    };
+
+    private readonly Argument<string> _remote = new("remote")
+    {
+        Description = "The absolute path the copy gets in the sandbox (the copy itself, not its parent)",
+    };
+
+    public PushCommand() : base("push", "Copy a host file or folder into a sandbox, keeping modes; missing parents are created")
+    {
+        Arguments.Add(_name);
+        Arguments.Add(_local);
+        Arguments.Add(_remote);
+    }
+
+    public override IReadOnlyList<string> Examples { get; } =
+    [
+        "dotnet isb push web ./app.conf /etc/app.conf",
+        "dotnet isb push web ./src /root/src",
+    ];
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var local = MountSpecParser.Absolute(parseResult.GetValue(_local)!);
+        var remote = parseResult.GetValue(_remote)!;
+        await using var client = GlobalOptions.CreateClient(parseResult);
+        var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
+        await sandbox.Fs.PushAsync(local, remote, cancellationToken);
+        Terminal.Say($"Pushed '{local}' to '{sandbox.Name}:{remote}'.");
+        return 0;
+    }
+}
