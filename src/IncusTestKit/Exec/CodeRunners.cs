@@ -13,16 +13,6 @@ internal static class CodeRunners
         _ => throw new ArgumentOutOfRangeException(nameof(language), language, "Unknown language."),
     };
 
-    public static CodeLanguage Parse(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "python" or "python3" or "py" => CodeLanguage.Python,
-        "node" or "nodejs" or "javascript" or "js" => CodeLanguage.Node,
-        "bash" or "sh" => CodeLanguage.Bash,
-        "ruby" or "rb" => CodeLanguage.Ruby,
-        "go" or "golang" => CodeLanguage.Go,
-        _ => throw new ArgumentException($"Unknown language '{name}': use python, node, bash, ruby or go.", nameof(name)),
-    };
-
     /// <summary>
     /// A fixed wrapper, with the interpreter and file as its arguments: it merges stderr into stdout (so the output
     /// keeps the order it was produced in) and reports a missing interpreter on its own stderr with a marker.

@@ -13,6 +13,7 @@ internal static class AutoDestroyRegistry
     private static readonly ConcurrentDictionary<Sandbox, byte> Live = new();
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(20);
     private static int _hooked;
+    // Held so the registrations are not collected (which would unregister them).
     private static PosixSignalRegistration? _sigint;
     private static PosixSignalRegistration? _sigterm;
 
