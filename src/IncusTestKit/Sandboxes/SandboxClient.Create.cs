@@ -88,7 +88,7 @@ public sealed partial class SandboxClient
         string? address;
         try
         {
-            address = await WaitUntilReadyAsync(instance, options.Timeout - stopwatch.Elapsed, cancellationToken).ConfigureAwait(false);
+            address = await WaitUntilReadyAsync(instance, options.Timeout, options.Timeout - stopwatch.Elapsed, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not SandboxTimeoutException and not IncusUnavailableException)
         {
@@ -206,7 +206,7 @@ public sealed partial class SandboxClient
         return devices;
     }
 
-    private async Task<string?> WaitUntilReadyAsync(Instance instance, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<string?> WaitUntilReadyAsync(Instance instance, TimeSpan total, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var needsAddress = instance.ExpandedDevices.Values.Any(d => d.GetValueOrDefault("type") == "nic");
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -236,7 +236,7 @@ public sealed partial class SandboxClient
                 ? $"was not running (status {state?.Status ?? "unknown"})"
                 : "got no network address (its image may not run DHCP on eth0)";
             throw new SandboxTimeoutException(
-                $"Sandbox '{instance.Name}' {what} within {timeout.TotalSeconds:0.#} s. It is kept for inspection: " +
+                $"Sandbox '{instance.Name}' {what} within {total.TotalSeconds:0.#} s. It is kept for inspection: " +
                 $"incus info {instance.Name} --show-log; destroy it with: dotnet isb destroy {instance.Name}");
         }
     }
