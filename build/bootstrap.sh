@@ -104,8 +104,16 @@ ensure_daemon() {
         did "started incus with systemd (journalctl -u incus for its log)"
     else
         mkdir -p "$(dirname "$daemon_log")"
-        # setsid: the daemon must outlive this script and the shell that ran it.
-        setsid "$(incusd_path)" --group root --logfile "$daemon_log" </dev/null >>"$daemon_log" 2>&1 &
+        # setsid: the daemon must outlive this script and the shell that ran it. It must not inherit any descriptor
+        # above 2 either: the daemon and every container it starts would hold it open for good (a lock the caller
+        # holds, the pipe a CI runner reads to its end).
+        (
+            for fd in /proc/$BASHPID/fd/*; do
+                fd=${fd##*/}
+                [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+            done
+            exec setsid "$(incusd_path)" --group root --logfile "$daemon_log" </dev/null >>"$daemon_log" 2>&1
+        ) &
         mkdir -p "$(dirname "$daemon_pidfile")" && echo $! > "$daemon_pidfile"
         did "started incusd in the background (log: $daemon_log)"
     fi

@@ -6,7 +6,7 @@ namespace IncusTestKit.Cli.Disposables;
 /// <summary>Creating a disposable sandbox under a free <c>disp-</c> name, and deleting it within a time bound.</summary>
 internal static class DispSandbox
 {
-    /// <summary>Creates the sandbox as <see cref="DispNames.For"/> names it, trying the next name while one is taken.</summary>
+    /// <summary>Creates the sandbox under a name from <see cref="DispNames.For"/>, drawing another while one is taken.</summary>
     /// <param name="client">The daemon.</param>
     /// <param name="options">What to create; the name is chosen here.</param>
     /// <param name="startedAt">The time in the name.</param>
@@ -19,24 +19,18 @@ internal static class DispSandbox
     {
         for (var attempt = 1; ; attempt++)
         {
-            var name = DispNames.For(startedAt, attempt);
+            var name = DispNames.For(startedAt);
             trying(name);
             try
             {
                 return await client.CreateAsync(options with { Name = name }, cancellationToken);
             }
-            catch (IncusTestKitException e) when (attempt < DispNames.Attempts && IsTaken(e))
+            catch (NameConflictException) when (attempt < DispNames.Attempts)
             {
-                // Another disposable sandbox started in the same second: take the next name.
+                // Another disposable sandbox drew the same name in the same second: draw again.
             }
         }
     }
-
-    // A name in use, or one another create is making at this very moment (the daemon then refuses the record as busy).
-    private static bool IsTaken(IncusTestKitException e) =>
-        e is NameConflictException
-        || (e.DaemonMessage is { } daemon && daemon.Contains("Failed creating instance record", StringComparison.Ordinal)
-            && daemon.Contains("busy", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// Deletes the sandbox (stopping an ephemeral one is enough; the daemon deletes it), giving up after

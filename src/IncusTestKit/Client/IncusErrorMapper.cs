@@ -37,7 +37,8 @@ internal static class IncusErrorMapper
             return new ImageNotFoundException(
                 $"Image '{context.Image}' was not found ({message}). List local images with: incus image list", message);
         }
-        if (Has("UNIQUE constraint failed: instances.") || Has("already in use") || (code == 409 && name is not null))
+        // "busy running a create operation": another client is creating an instance of that name at this moment.
+        if (Has("UNIQUE constraint failed: instances.") || Has("already in use") || Has("busy running a \"create\"") || Has("busy running a create") || (code == 409 && name is not null))
         {
             return new NameConflictException(
                 $"A sandbox named '{name}' already exists in project '{context.Project}'. Choose another name, or destroy it first: dotnet isb destroy {name}", message);

@@ -26,8 +26,7 @@ internal sealed class IncusTransport : IDisposable
         SocketPath = socketPath;
         _handler = new SocketsHttpHandler
         {
-            ConnectCallback = ConnectAsync,
-            ConnectTimeout = TimeSpan.FromSeconds(10),
+            ConnectCallback = (_, _) => ValueTask.FromResult<Stream>(new FirstWriteConnectStream(ConnectAsync)),
             // A restarted daemon leaves dead pooled connections behind; do not keep them long.
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(15),
             MaxConnectionsPerServer = 64,
@@ -35,8 +34,7 @@ internal sealed class IncusTransport : IDisposable
         // Websockets get connections of their own, whose writes survive the daemon closing first (see PeerClosedTolerantStream).
         _webSocketHandler = new SocketsHttpHandler
         {
-            ConnectCallback = async (context, cancellationToken) => new PeerClosedTolerantStream(await ConnectAsync(context, cancellationToken).ConfigureAwait(false)),
-            ConnectTimeout = TimeSpan.FromSeconds(10),
+            ConnectCallback = (_, _) => ValueTask.FromResult<Stream>(new PeerClosedTolerantStream(new FirstWriteConnectStream(ConnectAsync))),
         };
         // No global timeout: /wait long-polls and transfers can be large. Every call is bounded by its token.
         _http = new HttpClient(_handler, disposeHandler: false) { BaseAddress = BaseUri, Timeout = Timeout.InfiniteTimeSpan };
@@ -44,7 +42,8 @@ internal sealed class IncusTransport : IDisposable
 
     public string SocketPath { get; }
 
-    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    // Called by the first write on a connection (see FirstWriteConnectStream), so the request's token bounds it.
+    private async ValueTask<Stream> ConnectAsync(CancellationToken cancellationToken)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try

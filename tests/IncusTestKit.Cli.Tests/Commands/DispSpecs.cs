@@ -27,7 +27,7 @@ public sealed class DispSpecs
             var name = DispInstances.NameIn(result.StandardError);
 
             result.ExitCode.ShouldBe(0, result.StandardError);
-            name.ShouldMatch(@"^disp-\d{8}-\d{6}(-\d+)?$");
+            name.ShouldMatch(@"^disp-\d{8}-\d{6}-[a-z0-9]{4}$");
             result.StandardOutput.ShouldBe($"hello from {name}\n");
             result.StandardError.ShouldContain($"isb: {name} created from {TestImages.Busybox} (ephemeral: deleted when it stops)");
             result.StandardError.ShouldContain($"isb: {name} deleted");

@@ -5,7 +5,7 @@ using IncusTestKit.Sandboxes;
 namespace IncusTestKit.Tests.Infrastructure;
 
 /// <summary>
-/// The sandboxes <c>dotnet isb disp</c> makes. Their names are the tool's (<c>disp-YYYYMMDD-HHMMSS</c>), not the tests',
+/// The sandboxes <c>dotnet isb disp</c> makes. Their names are the tool's (<c>disp-YYYYMMDD-HHMMSS-xxxx</c>), not the tests',
 /// so a test learns its sandbox's name from the tool's <c>isb: NAME created</c> line, and deletes only that one.
 /// </summary>
 public static partial class DispInstances
@@ -13,7 +13,7 @@ public static partial class DispInstances
     /// <summary>Test classes that run disp share this collection: one at a time, so a before-and-after listing is exact.</summary>
     public const string Collection = "disposable sandboxes";
 
-    [GeneratedRegex(@"isb: (disp-\d{8}-\d{6}(?:-\d+)?) created")]
+    [GeneratedRegex(@"isb: (disp-\d{8}-\d{6}-[a-z0-9]{4}) created")]
     private static partial Regex CreatedLine();
 
     /// <summary>The sandbox named by the tool's output, or null when it printed no <c>created</c> line.</summary>
