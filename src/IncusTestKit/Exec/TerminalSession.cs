@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using IncusTestKit.Client;
+using IncusTestKit.Client.Models;
 using IncusTestKit.Errors;
 
 namespace IncusTestKit.Exec;
@@ -15,21 +16,23 @@ namespace IncusTestKit.Exec;
 public sealed class TerminalSession : IAsyncDisposable
 {
     private readonly IncusClient _client;
-    private readonly string _operationId;
     private readonly ClientWebSocket _data;
     private readonly ClientWebSocket _control;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly SemaphoreSlim _controlLock = new(1, 1);
     private readonly bool _isConsole;
+    private readonly CancellationTokenSource _lifetime = new();
+    // Asked for at once (see WebSocketExec): the daemon forgets a finished operation and its exit code 5 s after it ends.
+    private readonly Task<Operation> _finished;
     private int _inputClosed;
 
     internal TerminalSession(IncusClient client, string operationId, ClientWebSocket data, ClientWebSocket control, bool isConsole = false)
     {
         _client = client;
-        _operationId = operationId;
         _data = data;
         _control = control;
         _isConsole = isConsole;
+        _finished = client.Operations.WaitFinalAsync(operationId, _lifetime.Token);
         _ = DrainControlAsync();
     }
 
@@ -116,7 +119,7 @@ public sealed class TerminalSession : IAsyncDisposable
     /// <exception cref="IncusTestKitException">The daemon reports no exit code (the program could not be started).</exception>
     public async Task<int> WaitForExitAsync(CancellationToken cancellationToken = default)
     {
-        var done = await _client.Operations.WaitFinalAsync(_operationId, cancellationToken).ConfigureAwait(false);
+        var done = await _finished.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (_isConsole)
             return 0;
         if (done.Metadata.ValueKind == JsonValueKind.Object && done.Metadata.TryGetProperty("return", out var code) && code.ValueKind == JsonValueKind.Number)
@@ -164,5 +167,15 @@ public sealed class TerminalSession : IAsyncDisposable
         _control.Dispose();
         _sendLock.Dispose();
         _controlLock.Dispose();
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _finished.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IncusTestKitException)
+        {
+            // The session is over; how its operation ended no longer matters.
+        }
+        _lifetime.Dispose();
     }
 }

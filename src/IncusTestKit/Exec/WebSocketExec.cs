@@ -54,6 +54,10 @@ internal sealed class WebSocketExec
         var context = _client.Instances.Context($"Running '{string.Join(' ', argv)}' in sandbox '{_instance}'", _instance);
         var (operation, control, streams) = await StartAsync(body, context, cancellationToken).ConfigureAwait(false);
         var (stdin, stdout, stderr) = (streams[0], streams[1], streams[2]);
+        // Asked for now, not once the output has ended: the daemon forgets a finished operation, exit code and all,
+        // five seconds after it ends, and a process starved of CPU (dozens of tools on a CI host) can take longer
+        // than that to drain the output.
+        var finished = _client.Operations.WaitFinalAsync(operation.Id, cancellationToken);
         try
         {
             if (control is not null)
@@ -81,7 +85,7 @@ internal sealed class WebSocketExec
                     $"Command '{string.Join(' ', argv)}' in sandbox '{_instance}' did not finish within {_options.Timeout.TotalSeconds:0.###} s; it was killed with every process it started. " +
                     "Raise CommandOptions.Timeout (--timeout) if it needs longer.");
             }
-            var done = await _client.Operations.WaitFinalAsync(operation.Id, cancellationToken).ConfigureAwait(false);
+            var done = await finished.ConfigureAwait(false);
             // The command has exited, so what it did not read of stdin no longer matters; a source that never ends
             // (an idle pipe, a terminal-less CI's open stdin) must not hold the result back.
             await feedStop.CancelAsync().ConfigureAwait(false);
@@ -103,6 +107,7 @@ internal sealed class WebSocketExec
         }
         finally
         {
+            _ = IgnoreFailures(finished);
             control?.Dispose();
             foreach (var stream in streams)
                 stream.Dispose();
