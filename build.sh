@@ -56,7 +56,7 @@ case "$command" in
     test) bootstrap; build; run_tests ;;
     bootstrap) bootstrap "$@" ;;
     build) build ;;
-    bench) bootstrap --skip-images; dotnet run --project tests/IncusTestKit.Benchmarks -c Release -- "$@" ;;
+    bench) bootstrap; build; dotnet run --project tests/IncusTestKit.Benchmarks -c Release --no-build -- "$@" ;;
     -h|--help|help|"") usage ;;
     *) echo "build.sh: unknown command '$command'" >&2; usage >&2; exit 2 ;;
 esac

@@ -4,10 +4,12 @@ using CliWrap.Buffered;
 using IncusTestKit.Benchmarks;
 using IncusTestKit.Sandboxes;
 
-// Usage: dotnet run -c Release --project tests/IncusTestKit.Benchmarks [-- --exec-runs N --create-runs N]
+// Usage: dotnet run -c Release --project tests/IncusTestKit.Benchmarks [-- --exec-runs N --create-runs N --parallel N]
+// (--create-runs 0, --exec-runs 0 or --parallel 0 skips that scenario; the parallel one runs the built dotnet isb.)
 // Needs a bootstrapped Incus (./build.sh bootstrap) and the incus CLI. Prints markdown tables with ratios.
 var execRuns = Option("--exec-runs", 200);
 var createRuns = Option("--create-runs", 5);
+var parallel = Option("--parallel", 30);
 var prefix = $"isbbench-{Environment.ProcessId}";
 
 await using var client = new SandboxClient();
@@ -18,9 +20,15 @@ Console.WriteLine();
 
 try
 {
-    foreach (var image in new[] { "isb/busybox", "isb/debian12" })
-        await CompareCreateAsync(image);
-    await CompareExecAsync();
+    if (createRuns > 0)
+    {
+        foreach (var image in new[] { "isb/busybox", "isb/debian12" })
+            await CompareCreateAsync(image);
+    }
+    if (execRuns > 0)
+        await CompareExecAsync();
+    if (parallel > 0)
+        await ParallelScenario.RunAsync(parallel, prefix);
 }
 finally
 {
