@@ -132,9 +132,10 @@ internal sealed class WebSocketExec
                 var (control, streams) = await ConnectAllAsync(operation, cancellationToken).ConfigureAwait(false);
                 return (operation, control, streams);
             }
-            catch (WebSocketRefusedException e) when (e.StatusCode == HttpStatusCode.NotFound && attempt < 3)
+            catch (WebSocketRefusedException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.InternalServerError && attempt < 3)
             {
-                // The operation is gone: it timed out waiting for us. Ask again.
+                // The operation is gone (404), or gave up on the streams while we attached them (500): it timed out
+                // waiting for us, before the command started. Ask again.
             }
         }
     }
