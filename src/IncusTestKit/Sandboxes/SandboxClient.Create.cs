@@ -73,42 +73,72 @@ public sealed partial class SandboxClient
             body.Config[plan.LabelKey] = plan.Label;
         }
 
-        Instance instance;
+        // Owned before the request is sent: from here on a cancellation, the client's dispose or the process's end
+        // (Ctrl-C, SIGTERM) deletes whatever the request made.
+        var owned = Ownership.Reserve(name, createId);
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        owned.Attach(abandon);
         try
         {
-            await Incus.Instances.CreateAsync(body, context, cancellationToken).ConfigureAwait(false);
-            instance = await Incus.Instances.GetAsync(name, cancellationToken).ConfigureAwait(false);
+            var sandbox = await CreateOwnedAsync(owned, body, context, options, mountPlans, stopwatch, abandon.Token).ConfigureAwait(false);
+            if (options.AutoDestroy)
+                owned.MarkCreated();
+            else
+                Ownership.Release(owned);
+            return sandbox;
         }
-        catch (Exception e) when (e is not IncusUnavailableException)
+        catch (SandboxTimeoutException)
         {
-            await DeleteIfOursAsync(name, createId).ConfigureAwait(false);
+            Ownership.Release(owned); // Kept for inspection, as its message says.
             throw;
         }
+        catch (IncusUnavailableException)
+        {
+            // Nothing can be deleted now; if the request may have arrived, the client's dispose or the exit tries again.
+            if (owned.Stage == OwnedStage.Reserved)
+                Ownership.Release(owned);
+            throw;
+        }
+        catch (Exception)
+        {
+            try
+            {
+                await Ownership.DestroyAsync(owned).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The original failure is what the caller needs; the sandbox stays owned, so the client's dispose or the
+                // process's end tries again and reports it.
+            }
+            throw;
+        }
+        finally
+        {
+            owned.Detach();
+        }
+    }
 
-        string? address;
-        try
+    private async Task<Sandbox> CreateOwnedAsync(OwnedSandbox owned, InstancesPost body, IncusErrorContext context, SandboxOptions options,
+        List<HostMounts.Plan> mountPlans, Stopwatch stopwatch, CancellationToken cancellationToken)
+    {
+        owned.BeginPost();
+        // The request itself is not cancelled: once sent, only its answer (the operation) tells a cleanup when the
+        // instance exists, so a delete cannot come before it. A cancellation stops waiting for it, not the request.
+        var bound = new CancellationTokenSource(SandboxOwnership.CleanupBound);
+        var request = Incus.Instances.StartCreateAsync(body, context, bound.Token);
+        _ = request.ContinueWith(t =>
         {
-            address = await WaitUntilReadyAsync(instance, options.Timeout, options.Timeout - stopwatch.Elapsed, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not SandboxTimeoutException and not IncusUnavailableException)
-        {
-            await DeleteIfOursAsync(name, createId).ConfigureAwait(false);
-            throw;
-        }
+            owned.Posted(t.IsCompletedSuccessfully ? t.Result.Id : null);
+            bound.Dispose();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var operation = await request.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Incus.Operations.WaitAsync(operation.Id, context, cancellationToken).ConfigureAwait(false);
+        var instance = await Incus.Instances.GetAsync(owned.Name, cancellationToken).ConfigureAwait(false);
 
-        var sandbox = new Sandbox(this, instance, options.AutoDestroy, address);
-        try
-        {
-            foreach (var plan in mountPlans.Where(p => p.IsOverlay))
-                await HostMounts.MountOverlayAsync(sandbox, plan.Info, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not IncusUnavailableException)
-        {
-            await DeleteIfOursAsync(name, createId).ConfigureAwait(false);
-            throw;
-        }
-        if (options.AutoDestroy)
-            AutoDestroyRegistry.Register(sandbox);
+        var address = await WaitUntilReadyAsync(instance, options.Timeout, options.Timeout - stopwatch.Elapsed, cancellationToken).ConfigureAwait(false);
+        var sandbox = new Sandbox(this, instance, options.AutoDestroy ? owned : null, address);
+        foreach (var plan in mountPlans.Where(p => p.IsOverlay))
+            await HostMounts.MountOverlayAsync(sandbox, plan.Info, cancellationToken).ConfigureAwait(false);
         return sandbox;
     }
 
@@ -238,38 +268,6 @@ public sealed partial class SandboxClient
             throw new SandboxTimeoutException(
                 $"Sandbox '{instance.Name}' {what} within {total.TotalSeconds:0.#} s. It is kept for inspection: " +
                 $"incus info {instance.Name} --show-log; destroy it with: dotnet isb destroy {instance.Name}");
-        }
-    }
-
-    // Only the instance this call created is deleted: a same-named one made by someone else is never touched.
-    private async Task DeleteIfOursAsync(string name, string createId)
-    {
-        using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            var instance = await Incus.Instances.GetAsync(name, cleanup.Token).ConfigureAwait(false);
-            if (instance.Config.GetValueOrDefault(SandboxLabels.CreateId) != createId)
-                return;
-            // A create cancelled part-way leaves the daemon still starting the instance: it refuses to delete a busy
-            // one, and one that was stopped when read may be running by the delete. Try again until the start has
-            // ended (within the cleanup bound).
-            while (true)
-            {
-                try
-                {
-                    await DestroyInstanceAsync(name, force: true, deleteSnapshots: true, cleanup.Token).ConfigureAwait(false);
-                    return;
-                }
-                catch (IncusTestKitException e) when (e.DaemonMessage is { } daemon
-                    && (daemon.Contains("is busy", StringComparison.OrdinalIgnoreCase) || daemon.Contains("Instance is running", StringComparison.OrdinalIgnoreCase)))
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(100), cleanup.Token).ConfigureAwait(false);
-                }
-            }
-        }
-        catch (Exception e) when (e is IncusTestKitException or OperationCanceledException)
-        {
-            // Best effort: the original failure is what the caller needs to see.
         }
     }
 }
