@@ -7,9 +7,9 @@ namespace IncusTestKit.Sandboxes;
 /// <summary>
 /// The one process-wide hook: when the process exits normally, and on SIGINT (Ctrl-C), SIGTERM and SIGHUP, every live
 /// client destroys what it owns (<see cref="SandboxOwnership"/>): creates in flight and auto-destroy sandboxes still
-/// alive. Time-bounded, so a dead daemon cannot hold the process hostage; what is left is reported on standard error
-/// with the command that destroys it. The signal then takes its normal course (the application may still cancel it).
-/// A killed process (SIGKILL) cleans nothing: its sandboxes are found by their session label.
+/// alive. Time-bounded, so a dead daemon cannot hold the process hostage; what is left is reported once on standard
+/// error with the command that destroys it. The signal then takes its normal course (the application may still cancel
+/// it). A killed process (SIGKILL) cleans nothing: its sandboxes are found by their session label.
 /// </summary>
 internal static class ProcessExitCleanup
 {
@@ -17,6 +17,8 @@ internal static class ProcessExitCleanup
     public static readonly TimeSpan Budget = TimeSpan.FromSeconds(20);
 
     private static readonly ConcurrentDictionary<SandboxOwnership, byte> Clients = new();
+    // A signal's cleanup is followed by the exit's: what failed once is reported once, and not waited for twice.
+    private static readonly ConcurrentDictionary<OwnedSandbox, byte> Reported = new();
     private static int _hooked;
     // Held so the registrations are not collected (which would unregister them).
     private static PosixSignalRegistration[] _signals = [];
@@ -50,22 +52,24 @@ internal static class ProcessExitCleanup
     internal static IReadOnlyDictionary<string, Exception> Run(TextWriter report)
     {
         var clients = Clients.Keys.ToArray();
-        var cleanups = clients.Select(c => c.DestroyAllAsync(close: false)).ToArray();
+        var cleanups = clients.Select(c => c.DestroyAllAsync(close: false, Reported.ContainsKey)).ToArray();
         Task.WaitAll(cleanups, Budget);
         var left = new Dictionary<string, Exception>(StringComparer.Ordinal);
         for (var i = 0; i < clients.Length; i++)
         {
             var failures = cleanups[i].IsCompletedSuccessfully
                 ? cleanups[i].Result
-                : clients[i].Owned.ToDictionary(o => o.Name, Exception (o) => new SandboxTimeoutException(
+                : clients[i].Owned.Where(o => !Reported.ContainsKey(o)).ToDictionary(o => o, Exception (o) => new SandboxTimeoutException(
                     $"Sandbox '{o.Name}' was not destroyed within {Budget.TotalSeconds:0} s of the process's end."));
-            foreach (var (name, error) in failures)
+            foreach (var (sandbox, error) in failures)
             {
-                left[name] = error;
+                left[sandbox.Name] = error;
+                if (!Reported.TryAdd(sandbox, 0))
+                    continue;
                 try
                 {
-                    report.WriteLine($"isb: sandbox '{name}' was not destroyed as the process ended ({error.Message.TrimEnd('.')}). " +
-                                     $"Destroy it with: {SandboxCleanupException.FixFor(clients[i].Project, name)}");
+                    report.WriteLine($"isb: sandbox '{sandbox.Name}' was not destroyed as the process ended ({error.Message.TrimEnd('.')}). " +
+                                     $"Destroy it with: {SandboxCleanupException.FixFor(clients[i].Project, sandbox.Name)}");
                 }
                 catch (IOException)
                 {

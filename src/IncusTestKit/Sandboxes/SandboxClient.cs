@@ -203,7 +203,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
             return;
-        IReadOnlyDictionary<string, Exception> failures;
+        IReadOnlyDictionary<OwnedSandbox, Exception> failures;
         try
         {
             failures = await Ownership.DestroyAllAsync(close: true).ConfigureAwait(false);
@@ -214,7 +214,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
             Incus.Dispose();
         }
         if (failures.Count > 0)
-            throw new SandboxCleanupException(Project, failures);
+            throw new SandboxCleanupException(Project, failures.ToDictionary(f => f.Key.Name, f => f.Value, StringComparer.Ordinal));
     }
 
     /// <summary>The same as <see cref="DisposeAsync"/>, waiting for it.</summary>

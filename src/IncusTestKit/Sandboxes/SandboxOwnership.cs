@@ -57,17 +57,18 @@ internal sealed class SandboxOwnership(SandboxClient client)
     /// </summary>
     public Task DestroyAsync(OwnedSandbox owned) => owned.CleanupAsync(stage => DestroyCoreAsync(owned, stage));
 
-    /// <summary>Destroys everything owned, together; returns what could not be destroyed, by name.</summary>
+    /// <summary>Destroys everything owned, together; returns what could not be destroyed, with why.</summary>
     /// <param name="close">Refuse new sandboxes from now on (the client is being disposed).</param>
-    public async Task<IReadOnlyDictionary<string, Exception>> DestroyAllAsync(bool close)
+    /// <param name="skip">Sandboxes not to try (already tried and reported).</param>
+    public async Task<IReadOnlyDictionary<OwnedSandbox, Exception>> DestroyAllAsync(bool close, Func<OwnedSandbox, bool>? skip = null)
     {
         IReadOnlyList<OwnedSandbox> owned;
         lock (_gate)
         {
             _closed |= close;
-            owned = [.. _owned];
+            owned = [.. _owned.Where(o => skip?.Invoke(o) != true)];
         }
-        var failures = new ConcurrentDictionary<string, Exception>(StringComparer.Ordinal);
+        var failures = new ConcurrentDictionary<OwnedSandbox, Exception>();
         await Task.WhenAll(owned.Select(async o =>
         {
             try
@@ -76,7 +77,7 @@ internal sealed class SandboxOwnership(SandboxClient client)
             }
             catch (Exception e)
             {
-                failures[o.Name] = e;
+                failures[o] = e;
             }
         })).ConfigureAwait(false);
         return failures;
