@@ -16,7 +16,9 @@ public sealed partial class SandboxClient
     /// <summary>
     /// Creates a sandbox, starts it and waits until it runs and (when it has a network card) has an address.
     /// Everything is checked before anything is created; a failure after the instance exists deletes it,
-    /// except a readiness timeout, which keeps it for inspection and says so.
+    /// except a readiness timeout, which keeps it for inspection and says so. The client owns the sandbox from before
+    /// its create request is sent: a cancellation, the client's dispose or the process's end (Ctrl-C, SIGTERM) waits
+    /// for the daemon's create operation and deletes what it made.
     /// </summary>
     /// <param name="options">What to create; null for the defaults.</param>
     /// <param name="cancellationToken">Cancels the creation (a half-made sandbox is deleted).</param>
@@ -29,6 +31,8 @@ public sealed partial class SandboxClient
     /// <exception cref="IncusUnavailableException">The daemon cannot be reached.</exception>
     /// <exception cref="PathNotFoundException">The host folder of a mount does not exist.</exception>
     /// <exception cref="MountException">A mount cannot work here or could not be set up (the sandbox is deleted).</exception>
+    /// <exception cref="OperationCanceledException">It was cancelled, or abandoned by the client's dispose or the process's end (the sandbox is deleted).</exception>
+    /// <exception cref="ObjectDisposedException">The client is disposed.</exception>
     public async Task<Sandbox> CreateAsync(SandboxOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new SandboxOptions();
