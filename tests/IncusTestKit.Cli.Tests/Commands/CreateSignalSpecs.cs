@@ -39,7 +39,19 @@ public sealed class CreateSignalSpecs
         finally
         {
             relay.Release();
-            await Leftovers.DestroyAsync(name);
+            // A leftover may still be starting (the daemon refuses to delete it while busy).
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await Leftovers.DestroyAsync(name);
+                    break;
+                }
+                catch (IncusTestKit.Errors.IncusTestKitException) when (attempt < 40)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(250), CancellationToken.None);
+                }
+            }
         }
     }
 }

@@ -160,17 +160,27 @@ public sealed class OwnershipSpecs
         return (await client.ListAsync(prefix: name, cancellationToken: CancellationToken.None)).Any(s => s.Name == name);
     }
 
+    /// <summary>Destroys what a failed test left, waiting out a create the daemon is still running.</summary>
     internal static async Task DestroyIfLeftAsync(params string[] names)
     {
         await using var client = new SandboxClient();
         foreach (var name in names)
         {
-            try
+            for (var attempt = 1; ; attempt++)
             {
-                await client.DestroyAsync(name, cancellationToken: CancellationToken.None);
-            }
-            catch (SandboxNotFoundException)
-            {
+                try
+                {
+                    await client.DestroyAsync(name, cancellationToken: CancellationToken.None);
+                    break;
+                }
+                catch (SandboxNotFoundException)
+                {
+                    break;
+                }
+                catch (IncusTestKitException e) when (attempt < 40 && e.Message.Contains("busy", StringComparison.OrdinalIgnoreCase))
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(250), CancellationToken.None);
+                }
             }
         }
     }
