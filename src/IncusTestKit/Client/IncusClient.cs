@@ -54,9 +54,15 @@ internal sealed class IncusClient : IDisposable
     /// <summary>Starts an async operation and waits until it ends; a failed operation becomes the mapped exception.</summary>
     public async Task<Operation> RunOperationAsync(HttpMethod method, string path, HttpContent? body, IncusErrorContext context, CancellationToken cancellationToken)
     {
-        var response = await RequestAsync(method, path, body, context, cancellationToken).ConfigureAwait(false);
-        var operation = response.Metadata.Deserialize(IncusJsonContext.Default.Operation)!;
+        var operation = await StartOperationAsync(method, path, body, context, cancellationToken).ConfigureAwait(false);
         return await Operations.WaitAsync(operation.Id, context, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts an async operation and returns it as the daemon accepted it, without waiting for it.</summary>
+    public async Task<Operation> StartOperationAsync(HttpMethod method, string path, HttpContent? body, IncusErrorContext context, CancellationToken cancellationToken)
+    {
+        var response = await RequestAsync(method, path, body, context, cancellationToken).ConfigureAwait(false);
+        return response.Metadata.Deserialize(IncusJsonContext.Default.Operation)!;
     }
 
     public void Dispose() => Transport.Dispose();

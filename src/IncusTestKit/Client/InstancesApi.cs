@@ -11,12 +11,18 @@ internal sealed class InstancesApi(IncusClient client)
 
     public IncusErrorContext Context(string what, string name) => client.Context(what) with { Instance = name };
 
-    public Task<Operation> CreateAsync(InstancesPost body, IncusErrorContext context, CancellationToken cancellationToken) =>
-        client.RunOperationAsync(HttpMethod.Post, client.Scoped("/1.0/instances"),
+    /// <summary>Sends the create request; the returned operation makes the instance (wait for it with <see cref="OperationsApi.WaitAsync"/>).</summary>
+    public Task<Operation> StartCreateAsync(InstancesPost body, IncusErrorContext context, CancellationToken cancellationToken) =>
+        client.StartOperationAsync(HttpMethod.Post, client.Scoped("/1.0/instances"),
             IncusTransport.Json(body, IncusJsonContext.Default.InstancesPost), context, cancellationToken);
 
     public Task<Instance> GetAsync(string name, CancellationToken cancellationToken) =>
         client.GetAsync(client.Scoped(PathOf(name) + "?recursion=1"), IncusJsonContext.Default.Instance,
+            Context($"Reading sandbox '{name}'", name), cancellationToken);
+
+    /// <summary>The instance without its state: config and status only, the cheapest full read.</summary>
+    public Task<Instance> GetPlainAsync(string name, CancellationToken cancellationToken) =>
+        client.GetAsync(client.Scoped(PathOf(name)), IncusJsonContext.Default.Instance,
             Context($"Reading sandbox '{name}'", name), cancellationToken);
 
     public Task<InstanceState> GetStateAsync(string name, CancellationToken cancellationToken) =>

@@ -35,4 +35,6 @@ public enum SandboxErrorCode
     InvalidConfiguration,
     /// <summary>The sandbox has no snapshot of that name. See <see cref="SnapshotNotFoundException"/>.</summary>
     SnapshotNotFound,
+    /// <summary>Sandboxes a client owned could not be destroyed. See <see cref="SandboxCleanupException"/>.</summary>
+    CleanupFailed,
 }

@@ -6,21 +6,29 @@ namespace IncusTestKit.Sandboxes;
 /// <summary>
 /// A handle to one sandbox (an Incus instance). Cheap: it holds a name and what was known at creation; state is
 /// read from the daemon on demand. Disposing destroys the sandbox when it was created with
-/// <see cref="SandboxOptions.AutoDestroy"/>, and does nothing otherwise.
+/// <see cref="SandboxOptions.AutoDestroy"/>, and does nothing otherwise. Destroying through a handle deletes only the
+/// instance this handle was made for: one with the same name made by another create is left alone.
 /// </summary>
 public sealed partial class Sandbox : IAsyncDisposable
 {
     private readonly SandboxClient _client;
+    private readonly OwnedSandbox? _owned;
     private int _destroyed;
 
-    internal Sandbox(SandboxClient client, Instance instance, bool autoDestroy, string? ipv4Address)
+    /// <param name="client">The client it came from.</param>
+    /// <param name="instance">The instance as read.</param>
+    /// <param name="owned">The client's ownership of it when it is an auto-destroy sandbox; null otherwise.</param>
+    /// <param name="ipv4Address">Its address when it became ready.</param>
+    internal Sandbox(SandboxClient client, Instance instance, OwnedSandbox? owned, string? ipv4Address)
     {
         _client = client;
+        _owned = owned;
+        CreateId = instance.Config.GetValueOrDefault(SandboxLabels.CreateId);
         Name = instance.Name;
         Project = client.Project;
         Type = instance.Type == "virtual-machine" ? SandboxType.VirtualMachine : SandboxType.Container;
         Ephemeral = instance.Ephemeral;
-        AutoDestroy = autoDestroy;
+        AutoDestroy = owned is not null;
         IPv4Address = ipv4Address;
         Labels = SandboxLabels.UserLabelsOf(instance.Config);
         Image = instance.Config.GetValueOrDefault(SandboxLabels.Image) ?? instance.Config.GetValueOrDefault("image.description");
@@ -51,6 +59,9 @@ public sealed partial class Sandbox : IAsyncDisposable
     public IReadOnlyDictionary<string, string> Labels { get; }
 
     internal SandboxClient Client => _client;
+
+    /// <summary>The create id in its config (null for an instance IncusTestKit did not make): what tells it from a same-named successor.</summary>
+    internal string? CreateId { get; }
 
     /// <summary>Reads its current run state.</summary>
     /// <exception cref="SandboxNotFoundException">It no longer exists.</exception>
@@ -112,9 +123,18 @@ public sealed partial class Sandbox : IAsyncDisposable
     /// <param name="force">Kill it if running instead of a clean shutdown.</param>
     /// <param name="deleteSnapshots">Also delete its snapshots; when false, a sandbox with snapshots is refused.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="SandboxNotFoundException">It no longer exists (an instance of the same name made by another create is not it, and is left alone).</exception>
     public async Task DestroyAsync(bool force = true, bool deleteSnapshots = true, CancellationToken cancellationToken = default)
     {
-        await _client.DestroyInstanceAsync(Name, force, deleteSnapshots, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _client.DestroyInstanceAsync(Name, force, deleteSnapshots, CreateId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SandboxNotFoundException)
+        {
+            MarkDestroyed();
+            throw;
+        }
         MarkDestroyed();
     }
 
@@ -122,27 +142,25 @@ public sealed partial class Sandbox : IAsyncDisposable
         _client.Incus.Instances.ChangeStateAsync(Name, body,
             _client.Incus.Instances.Context($"{verb} sandbox '{Name}'", Name), cancellationToken);
 
-    internal bool MarkDestroyed()
+    private void MarkDestroyed()
     {
-        AutoDestroyRegistry.Unregister(this);
-        return Interlocked.Exchange(ref _destroyed, 1) == 0;
+        Volatile.Write(ref _destroyed, 1);
+        if (_owned is not null)
+            _client.Ownership.Release(_owned);
     }
 
-    /// <summary>Destroys the sandbox when it was created with auto-destroy; a sandbox already gone is fine.</summary>
+    /// <summary>
+    /// Destroys the sandbox when it was created with auto-destroy (within 30 s); a sandbox already gone, or replaced by a
+    /// same-named instance of another create, is fine. Its client's dispose and the process's end do the same for a
+    /// handle never disposed.
+    /// </summary>
+    /// <exception cref="IncusTestKitException">It could not be destroyed; it stays owned, so the client's dispose tries again.</exception>
     public async ValueTask DisposeAsync()
     {
-        if (!AutoDestroy || Volatile.Read(ref _destroyed) == 1)
+        if (_owned is null || Volatile.Read(ref _destroyed) == 1)
             return;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await _client.DestroyInstanceAsync(Name, force: true, deleteSnapshots: true, timeout.Token).ConfigureAwait(false);
-        }
-        catch (SandboxNotFoundException)
-        {
-            // Already gone.
-        }
-        MarkDestroyed();
+        await _client.Ownership.DestroyAsync(_owned).ConfigureAwait(false);
+        Volatile.Write(ref _destroyed, 1);
     }
 
     /// <inheritdoc />

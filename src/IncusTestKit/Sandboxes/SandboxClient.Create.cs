@@ -16,7 +16,9 @@ public sealed partial class SandboxClient
     /// <summary>
     /// Creates a sandbox, starts it and waits until it runs and (when it has a network card) has an address.
     /// Everything is checked before anything is created; a failure after the instance exists deletes it,
-    /// except a readiness timeout, which keeps it for inspection and says so.
+    /// except a readiness timeout, which keeps it for inspection and says so. The client owns the sandbox from before
+    /// its create request is sent: a cancellation, the client's dispose or the process's end (Ctrl-C, SIGTERM) waits
+    /// for the daemon's create operation and deletes what it made.
     /// </summary>
     /// <param name="options">What to create; null for the defaults.</param>
     /// <param name="cancellationToken">Cancels the creation (a half-made sandbox is deleted).</param>
@@ -29,6 +31,8 @@ public sealed partial class SandboxClient
     /// <exception cref="IncusUnavailableException">The daemon cannot be reached.</exception>
     /// <exception cref="PathNotFoundException">The host folder of a mount does not exist.</exception>
     /// <exception cref="MountException">A mount cannot work here or could not be set up (the sandbox is deleted).</exception>
+    /// <exception cref="OperationCanceledException">It was cancelled, or abandoned by the client's dispose or the process's end (the sandbox is deleted).</exception>
+    /// <exception cref="ObjectDisposedException">The client is disposed.</exception>
     public async Task<Sandbox> CreateAsync(SandboxOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new SandboxOptions();
@@ -73,42 +77,72 @@ public sealed partial class SandboxClient
             body.Config[plan.LabelKey] = plan.Label;
         }
 
-        Instance instance;
+        // Owned before the request is sent: from here on a cancellation, the client's dispose or the process's end
+        // (Ctrl-C, SIGTERM) deletes whatever the request made.
+        var owned = Ownership.Reserve(name, createId);
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        owned.Attach(abandon);
         try
         {
-            await Incus.Instances.CreateAsync(body, context, cancellationToken).ConfigureAwait(false);
-            instance = await Incus.Instances.GetAsync(name, cancellationToken).ConfigureAwait(false);
+            var sandbox = await CreateOwnedAsync(owned, body, context, options, mountPlans, stopwatch, abandon.Token).ConfigureAwait(false);
+            if (options.AutoDestroy)
+                owned.MarkCreated();
+            else
+                Ownership.Release(owned);
+            return sandbox;
         }
-        catch (Exception e) when (e is not IncusUnavailableException)
+        catch (SandboxTimeoutException)
         {
-            await DeleteIfOursAsync(name, createId).ConfigureAwait(false);
+            Ownership.Release(owned); // Kept for inspection, as its message says.
             throw;
         }
+        catch (IncusUnavailableException)
+        {
+            // Nothing can be deleted now; if the request may have arrived, the client's dispose or the exit tries again.
+            if (owned.Stage == OwnedStage.Reserved)
+                Ownership.Release(owned);
+            throw;
+        }
+        catch (Exception)
+        {
+            try
+            {
+                await Ownership.DestroyAsync(owned).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The original failure is what the caller needs; the sandbox stays owned, so the client's dispose or the
+                // process's end tries again and reports it.
+            }
+            throw;
+        }
+        finally
+        {
+            owned.Detach();
+        }
+    }
 
-        string? address;
-        try
+    private async Task<Sandbox> CreateOwnedAsync(OwnedSandbox owned, InstancesPost body, IncusErrorContext context, SandboxOptions options,
+        List<HostMounts.Plan> mountPlans, Stopwatch stopwatch, CancellationToken cancellationToken)
+    {
+        owned.BeginPost();
+        // The request itself is not cancelled: once sent, only its answer (the operation) tells a cleanup when the
+        // instance exists, so a delete cannot come before it. A cancellation stops waiting for it, not the request.
+        var bound = new CancellationTokenSource(SandboxOwnership.CleanupBound);
+        var request = Incus.Instances.StartCreateAsync(body, context, bound.Token);
+        _ = request.ContinueWith(t =>
         {
-            address = await WaitUntilReadyAsync(instance, options.Timeout, options.Timeout - stopwatch.Elapsed, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not SandboxTimeoutException and not IncusUnavailableException)
-        {
-            await DeleteIfOursAsync(name, createId).ConfigureAwait(false);
-            throw;
-        }
+            owned.Posted(t.IsCompletedSuccessfully ? t.Result.Id : null);
+            bound.Dispose();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var operation = await request.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Incus.Operations.WaitAsync(operation.Id, context, cancellationToken).ConfigureAwait(false);
+        var instance = await Incus.Instances.GetAsync(owned.Name, cancellationToken).ConfigureAwait(false);
 
-        var sandbox = new Sandbox(this, instance, options.AutoDestroy, address);
-        try
-        {
-            foreach (var plan in mountPlans.Where(p => p.IsOverlay))
-                await HostMounts.MountOverlayAsync(sandbox, plan.Info, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not IncusUnavailableException)
-        {
-            await DeleteIfOursAsync(name, createId).ConfigureAwait(false);
-            throw;
-        }
-        if (options.AutoDestroy)
-            AutoDestroyRegistry.Register(sandbox);
+        var address = await WaitUntilReadyAsync(instance, options.Timeout, options.Timeout - stopwatch.Elapsed, cancellationToken).ConfigureAwait(false);
+        var sandbox = new Sandbox(this, instance, options.AutoDestroy ? owned : null, address);
+        foreach (var plan in mountPlans.Where(p => p.IsOverlay))
+            await HostMounts.MountOverlayAsync(sandbox, plan.Info, cancellationToken).ConfigureAwait(false);
         return sandbox;
     }
 
@@ -238,38 +272,6 @@ public sealed partial class SandboxClient
             throw new SandboxTimeoutException(
                 $"Sandbox '{instance.Name}' {what} within {total.TotalSeconds:0.#} s. It is kept for inspection: " +
                 $"incus info {instance.Name} --show-log; destroy it with: dotnet isb destroy {instance.Name}");
-        }
-    }
-
-    // Only the instance this call created is deleted: a same-named one made by someone else is never touched.
-    private async Task DeleteIfOursAsync(string name, string createId)
-    {
-        using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            var instance = await Incus.Instances.GetAsync(name, cleanup.Token).ConfigureAwait(false);
-            if (instance.Config.GetValueOrDefault(SandboxLabels.CreateId) != createId)
-                return;
-            // A create cancelled part-way leaves the daemon still starting the instance: it refuses to delete a busy
-            // one, and one that was stopped when read may be running by the delete. Try again until the start has
-            // ended (within the cleanup bound).
-            while (true)
-            {
-                try
-                {
-                    await DestroyInstanceAsync(name, force: true, deleteSnapshots: true, cleanup.Token).ConfigureAwait(false);
-                    return;
-                }
-                catch (IncusTestKitException e) when (e.DaemonMessage is { } daemon
-                    && (daemon.Contains("is busy", StringComparison.OrdinalIgnoreCase) || daemon.Contains("Instance is running", StringComparison.OrdinalIgnoreCase)))
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(100), cleanup.Token).ConfigureAwait(false);
-                }
-            }
-        }
-        catch (Exception e) when (e is IncusTestKitException or OperationCanceledException)
-        {
-            // Best effort: the original failure is what the caller needs to see.
         }
     }
 }

@@ -20,6 +20,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
 {
     private readonly ResolvedClientOptions _options;
     private readonly IncusRemoteConfig _remotes;
+    private int _disposed;
 
     /// <summary>Creates a client; options not set come from the environment, then the defaults (see <see cref="SandboxClientOptions"/>).</summary>
     /// <exception cref="IncusTestKitException">The remote named by the options or <c>INCUS_REMOTE</c> is unknown or unsupported.</exception>
@@ -28,9 +29,13 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
         _remotes = IncusRemoteConfig.Load(Environment.GetEnvironmentVariable);
         _options = ResolvedClientOptions.Resolve(options ?? new SandboxClientOptions(), Environment.GetEnvironmentVariable, _remotes);
         Incus = new IncusClient(_options.SocketPath, _options.Project);
+        Ownership = new SandboxOwnership(this);
     }
 
     internal IncusClient Incus { get; }
+
+    /// <summary>The sandboxes this client must destroy: creates in flight and auto-destroy sandboxes still alive.</summary>
+    internal SandboxOwnership Ownership { get; }
 
     /// <summary>The Unix socket this client talks to.</summary>
     public string SocketPath => _options.SocketPath;
@@ -55,7 +60,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     {
         SandboxNames.Validate(name);
         var instance = await Incus.Instances.GetAsync(name, cancellationToken).ConfigureAwait(false);
-        return new Sandbox(this, instance, autoDestroy: false, ipv4Address: null);
+        return new Sandbox(this, instance, owned: null, ipv4Address: null);
     }
 
     /// <summary>Lists sandboxes (every instance of the project, ours and others), optionally narrowed down.</summary>
@@ -82,10 +87,15 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     public async Task DestroyAsync(string name, bool force = true, bool deleteSnapshots = true, CancellationToken cancellationToken = default)
     {
         SandboxNames.Validate(name);
-        await DestroyInstanceAsync(name, force, deleteSnapshots, cancellationToken).ConfigureAwait(false);
+        await DestroyInstanceAsync(name, force, deleteSnapshots, createId: null, cancellationToken).ConfigureAwait(false);
     }
 
-    internal async Task DestroyInstanceAsync(string name, bool force, bool deleteSnapshots, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops and deletes an instance. With a <paramref name="createId"/>, only the instance that create made: its id is
+    /// checked before the stop and again before the delete, and an instance carrying another one (a same-named instance
+    /// made after ours was deleted) is left alone, reported as <see cref="SandboxNotFoundException"/>.
+    /// </summary>
+    internal async Task DestroyInstanceAsync(string name, bool force, bool deleteSnapshots, string? createId, CancellationToken cancellationToken)
     {
         if (!deleteSnapshots)
         {
@@ -96,8 +106,8 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
                     $"Sandbox '{name}' has {snapshots.Count} snapshot(s) ({string.Join(", ", snapshots)}); pass deleteSnapshots: true (--delete-snapshots) to destroy them too.");
             }
         }
-        var state = await Incus.Instances.GetStateAsync(name, cancellationToken).ConfigureAwait(false);
-        if (SandboxStates.FromStatusCode(state.StatusCode) is not SandboxState.Stopped)
+        var instance = await ReadInstanceAsync(name, createId, cancellationToken).ConfigureAwait(false);
+        if (SandboxStates.FromStatusCode(instance.StatusCode) is not SandboxState.Stopped)
         {
             try
             {
@@ -110,11 +120,53 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
         }
         try
         {
+            // A stop can take a while: check again that the instance is still the one that create made.
+            if (createId is not null)
+                await ReadInstanceAsync(name, createId, cancellationToken).ConfigureAwait(false);
             await Incus.Instances.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
         }
         catch (SandboxNotFoundException)
         {
             // Gone between the stop and the delete (ephemeral): that is what was asked for.
+        }
+    }
+
+    private async Task<Instance> ReadInstanceAsync(string name, string? createId, CancellationToken cancellationToken)
+    {
+        var instance = await Incus.Instances.GetPlainAsync(name, cancellationToken).ConfigureAwait(false);
+        if (createId is not null && instance.Config.GetValueOrDefault(SandboxLabels.CreateId) is var found && found != createId)
+        {
+            throw new SandboxNotFoundException(name,
+                $"Sandbox '{name}' no longer exists: the instance now named '{name}' was made by another create " +
+                $"(create id {found ?? "none"}, not {createId}), so it is left alone.");
+        }
+        return instance;
+    }
+
+    /// <summary>
+    /// Destroys the instance a create made, if it still exists and is still that one (see <see cref="DestroyInstanceAsync"/>),
+    /// trying again while the daemon is still busy starting it.
+    /// </summary>
+    internal async Task DestroyOwnedInstanceAsync(string name, string createId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await DestroyInstanceAsync(name, force: true, deleteSnapshots: true, createId, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (SandboxNotFoundException)
+            {
+                return; // Gone, or someone else's now: nothing of ours is left.
+            }
+            catch (IncusTestKitException e) when (e.DaemonMessage is { } daemon
+                && (daemon.Contains("is busy", StringComparison.OrdinalIgnoreCase) || daemon.Contains("Instance is running", StringComparison.OrdinalIgnoreCase)))
+            {
+                // A create that was cut short leaves the daemon still starting the instance: it refuses to delete a busy
+                // one, and one that was stopped when read may be running by the delete.
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -139,13 +191,33 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     // The daemon reads a timeout of 0 as "kill now", so a graceful stop never sends 0.
     internal static int? SecondsOrNull(TimeSpan? timeout) => timeout is { } t ? Math.Max(1, (int)Math.Ceiling(t.TotalSeconds)) : null;
 
-    /// <inheritdoc />
-    public ValueTask DisposeAsync()
+    /// <summary>
+    /// Destroys what the client still owns, then closes its connections. It owns every sandbox it is creating and every
+    /// auto-destroy sandbox it made that is not destroyed yet (a fixture's sandbox kept to the end of the run): creates in
+    /// flight are abandoned (their <see cref="CreateAsync"/> throws <see cref="OperationCanceledException"/>) and each
+    /// sandbox is destroyed, all together, each within 30 s. An instance is deleted only while it is the one this client
+    /// created. Sandboxes made without auto-destroy are not touched. Disposing again does nothing.
+    /// </summary>
+    /// <exception cref="SandboxCleanupException">Some could not be destroyed; the message names each and how to destroy it.</exception>
+    public async ValueTask DisposeAsync()
     {
-        Dispose();
-        return ValueTask.CompletedTask;
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
+        IReadOnlyDictionary<OwnedSandbox, Exception> failures;
+        try
+        {
+            failures = await Ownership.DestroyAllAsync(close: true).ConfigureAwait(false);
+        }
+        finally
+        {
+            ProcessExitCleanup.Untrack(Ownership);
+            Incus.Dispose();
+        }
+        if (failures.Count > 0)
+            throw new SandboxCleanupException(Project, failures.ToDictionary(f => f.Key.Name, f => f.Value, StringComparer.Ordinal));
     }
 
-    /// <inheritdoc />
-    public void Dispose() => Incus.Dispose();
+    /// <summary>The same as <see cref="DisposeAsync"/>, waiting for it.</summary>
+    /// <exception cref="SandboxCleanupException">Some sandboxes could not be destroyed.</exception>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

@@ -21,8 +21,9 @@ public sealed record SandboxOptions
     /// <summary>Incus profiles to apply, in order. Default: <c>default</c>.</summary>
     public IReadOnlyList<string> Profiles { get; init; } = ["default"];
 
-    /// <summary>Destroy the sandbox when its <see cref="Sandbox"/> is disposed and when the process exits
-    /// (normally, on Ctrl-C or on SIGTERM). Default: true.</summary>
+    /// <summary>Destroy the sandbox when its <see cref="Sandbox"/> is disposed, when its <see cref="SandboxClient"/> is
+    /// disposed, and when the process exits (normally, on Ctrl-C, SIGTERM or SIGHUP; not when it is killed). Default: true.
+    /// Either way, a sandbox whose creation is cancelled or cut short by the process's end is deleted.</summary>
     public bool AutoDestroy { get; init; } = true;
 
     /// <summary>Make it an Incus ephemeral instance: the daemon deletes it whenever it stops, even if this process died.</summary>
