@@ -10,8 +10,11 @@ namespace IncusTestKit.Sandboxes;
 
 public sealed partial class SandboxClient
 {
-    // A state read costs a few milliseconds; polling often keeps the wait close to the moment DHCP answers.
-    private static readonly TimeSpan ReadinessPoll = TimeSpan.FromMilliseconds(25);
+    // Quick polls first keep the wait close to the moment DHCP answers; then slower ones, because a state read is
+    // costly for the daemon (it forks a helper to read the addresses) and 30 parallel creates polling every 25 ms
+    // kept it too busy to start the containers they were waiting for.
+    private static readonly TimeSpan FirstReadinessPoll = TimeSpan.FromMilliseconds(25);
+    private static readonly TimeSpan SlowestReadinessPoll = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
     /// Creates a sandbox, starts it and waits until it runs and (when it has a network card) has an address.
@@ -246,6 +249,7 @@ public sealed partial class SandboxClient
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero);
         var polls = 0;
+        var pause = FirstReadinessPoll;
         InstanceState? state = null;
         try
         {
@@ -261,7 +265,8 @@ public sealed partial class SandboxClient
                     throw new IncusTestKitException(SandboxErrorCode.OperationFailed,
                         $"Sandbox '{instance.Name}' stopped right after it started (status {state.Status}): its image's init exits or fails. See: incus info {instance.Name} --show-log");
                 }
-                await Task.Delay(ReadinessPoll, deadline.Token).ConfigureAwait(false);
+                await Task.Delay(pause, deadline.Token).ConfigureAwait(false);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 5 / 4, SlowestReadinessPoll.Ticks));
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
