@@ -35,4 +35,6 @@ public enum SandboxErrorCode
     InvalidConfiguration,
     /// <summary>The sandbox has no snapshot of that name. See <see cref="SnapshotNotFoundException"/>.</summary>
     SnapshotNotFound,
+    /// <summary>The profiles would make the sandbox privileged or add raw or nesting settings. See <see cref="UnsafeProfileException"/>.</summary>
+    UnsafeProfile,
 }
