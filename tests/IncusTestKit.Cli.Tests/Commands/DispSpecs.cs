@@ -40,6 +40,22 @@ public sealed class DispSpecs
     }
 
     [Fact]
+    public async Task No_network_and_a_process_limit_reach_the_disposable_sandbox()
+    {
+        await IncusDaemon.RequireAsync();
+        var result = await IsbTool.RunAsync("disp", "--image", TestImages.Busybox, "--no-network", "--processes", "100", "--cmd", "ls /sys/class/net; cat /sys/fs/cgroup/pids.max");
+        try
+        {
+            result.ExitCode.ShouldBe(0, result.StandardError);
+            result.StandardOutput.ShouldBe("lo\n100\n");
+        }
+        finally
+        {
+            await DispInstances.DestroyNamedInAsync(result.StandardError);
+        }
+    }
+
+    [Fact]
     public async Task The_tools_exit_code_is_the_commands_and_the_sandbox_is_gone_after_a_failure_too()
     {
         await IncusDaemon.RequireAsync();
