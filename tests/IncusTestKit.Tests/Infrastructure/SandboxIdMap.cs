@@ -10,7 +10,7 @@ public static class SandboxIdMap
     /// <summary>The host uid root in the sandbox runs as (1000000 with a default id map).</summary>
     public static async Task<long> HostUidOfRootAsync(string sandbox)
     {
-        var result = await Cli.Wrap("incus").WithArguments(["config", "get", sandbox, "volatile.idmap.current"])
+        var result = await CliWrap.Cli.Wrap("incus").WithArguments(["config", "get", sandbox, "volatile.idmap.current"])
             .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
         if (result.ExitCode != 0)
             throw new InvalidOperationException($"incus config get {sandbox} volatile.idmap.current failed: {result.StandardError}");

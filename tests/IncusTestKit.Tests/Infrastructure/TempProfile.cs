@@ -35,11 +35,11 @@ public sealed class TempProfile : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() =>
-        await Cli.Wrap("incus").WithArguments(["profile", "delete", Name]).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+        await CliWrap.Cli.Wrap("incus").WithArguments(["profile", "delete", Name]).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
 
     private static async Task IncusAsync(params string[] arguments)
     {
-        var result = await Cli.Wrap("incus").WithArguments(arguments).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+        var result = await CliWrap.Cli.Wrap("incus").WithArguments(arguments).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
         if (result.ExitCode != 0)
             throw new InvalidOperationException($"incus {string.Join(' ', arguments)} failed: {result.StandardError}");
     }
