@@ -46,6 +46,18 @@ internal static class HostMounts
         umount "$2" 2>/dev/null || umount -l "$2"
         """;
 
+    // Whether root in the sandbox may write: a real write, since `test -w` in busybox and dash answers yes for root
+    // without asking the kernel. A folder gets a probe file that is removed at once; a file is opened for appending,
+    // which changes neither its content nor its times.
+    private const string WriteProbeScript = """
+        if [ -d "$1" ]; then
+            probe="$1/.isb-write-probe-$$"
+            : > "$probe" 2>/dev/null && rm -f "$probe"
+        else
+            : >> "$1" 2>/dev/null
+        fi
+        """;
+
     /// <summary>One mount, ready to be added to an instance.</summary>
     public sealed record Plan(MountInfo Info, Dictionary<string, string> Device, string LabelKey, string Label)
     {
@@ -209,7 +221,7 @@ internal static class HostMounts
     /// </summary>
     public static async Task EnsureWritableAsync(Sandbox sandbox, Instance instance, MountInfo mount, CancellationToken cancellationToken)
     {
-        var probe = await sandbox.RunCommandAsync(["sh", "-c", "test -w \"$1\"", "sh", mount.Target],
+        var probe = await sandbox.RunCommandAsync(["sh", "-c", WriteProbeScript, "sh", mount.Target],
             new CommandOptions { Timeout = TimeSpan.FromSeconds(60) }, cancellationToken).ConfigureAwait(false);
         if (probe.Succeeded)
             return;
