@@ -38,8 +38,8 @@ internal sealed class IsolationOptions
     /// <summary><paramref name="options"/> with what was given.</summary>
     public SandboxOptions Apply(ParseResult parseResult, SandboxOptions options)
     {
-        if (parseResult.GetResult(Processes) is not null)
-            options = options with { Limits = options.Limits with { Processes = parseResult.GetValue(Processes) } };
+        if (parseResult.GetValue(Processes) is { } processes)
+            options = options with { Limits = options.Limits with { Processes = processes == NoLimit ? null : processes } };
         if (parseResult.GetValue(NoNetwork))
             options = options with { Network = SandboxNetwork.None };
         if (parseResult.GetValue(AllowUnsafeProfiles))
@@ -47,10 +47,14 @@ internal sealed class IsolationOptions
         return options;
     }
 
+    // "none" parses to 0, which a person cannot give (System.CommandLine takes a null from a custom parser for a
+    // failed conversion); Apply turns it into the SDK's null.
+    private const int NoLimit = 0;
+
     private static int? ParseProcesses(string text)
     {
         if (text.Equals("none", StringComparison.OrdinalIgnoreCase))
-            return null;
+            return NoLimit;
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= 1
             ? count
             : throw new FormatException($"--processes takes a count of at least 1, or none for no limit; '{text}' is neither.");
