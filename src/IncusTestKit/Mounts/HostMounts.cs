@@ -47,12 +47,11 @@ internal static class HostMounts
         """;
 
     // Whether root in the sandbox may write: a real write, since `test -w` in busybox and dash answers yes for root
-    // without asking the kernel. A folder gets a probe file that is removed at once; a file is opened for appending,
-    // which changes neither its content nor its times.
+    // without asking the kernel. A folder gets a new probe file (mktemp never reuses an existing name) that is removed
+    // at once; a file is opened for appending, which changes neither its content nor its times.
     private const string WriteProbeScript = """
         if [ -d "$1" ]; then
-            probe="$1/.isb-write-probe-$$"
-            : > "$probe" 2>/dev/null && rm -f "$probe"
+            probe=$(mktemp "$1/.isb-write-probe-XXXXXX" 2>/dev/null) && rm -f "$probe"
         else
             : >> "$1" 2>/dev/null
         fi
