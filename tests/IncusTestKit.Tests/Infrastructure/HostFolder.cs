@@ -56,6 +56,15 @@ public sealed class HostFolder : IDisposable
         return string.Join('\n', lines);
     }
 
+    /// <summary>Gives the folder and everything in it to a host uid (and the gid of the same number), as <c>chown -R</c>.</summary>
+    public async Task ChownAsync(long uid)
+    {
+        var result = await CliWrap.Cli.Wrap("chown").WithArguments(["-R", $"{uid}:{uid}", Path])
+            .WithValidation(CliWrap.CommandResultValidation.None).ExecuteAsync();
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException($"chown -R {uid} {Path} failed with exit code {result.ExitCode}.");
+    }
+
     public void Dispose()
     {
         try
