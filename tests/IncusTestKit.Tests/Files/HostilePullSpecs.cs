@@ -76,7 +76,7 @@ public sealed class HostilePullSpecs(BusyboxSandbox shared) : IClassFixture<Busy
         var remote = NewRemote();
         await Sh(sandbox, $"mkdir -p {remote}/a/b && cd {remote} && echo f > f && ln -s /etc abs && ln -s .. up && ln -s ../../../../etc a/b/climb "
             + $"&& ln -s . dot && ln -s ../f a/in && ln -s {remote}/a/b a/absin && ln -s loop2 loop1 && ln -s loop1 loop2 && ln -s /dev/zero zero "
-            + $"&& ln -s ../../{remote.TrimStart('/')}/f a/roundabout && ln -s missing dangling");
+            + $"&& ln -s ../../../{remote.TrimStart('/')}/f a/roundabout && ln -s missing dangling");
 
         var report = await sandbox.Fs.PullAsync(remote, host["out"], Ct);
 
