@@ -30,7 +30,16 @@ public sealed class HostilePushSpecs(BusyboxSandbox shared) : IClassFixture<Busy
         await Cli.Wrap("sh").WithArguments(["-c", "printf b > \"$1/$(printf 'bad\\377')\"", "sh", host["tree"]]).ExecuteAsync(Ct);
         var remote = $"/tmp/push-{Guid.NewGuid():N}";
 
-        var report = await sandbox.Fs.PushAsync(host["tree"], remote, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        FileTransferReport report;
+        try
+        {
+            report = await sandbox.Fs.PushAsync(host["tree"], remote, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        }
+        finally
+        {
+            // .NET cannot name (so cannot delete) a file whose name is not UTF-8.
+            await Cli.Wrap("sh").WithArguments(["-c", "rm -f \"$1\"/bad*", "sh", host["tree"]]).ExecuteAsync(Ct);
+        }
 
         report.Skipped.Select(s => (Path.GetRelativePath(host["tree"], s.Path), s.Reason)).ShouldBe(
             [("bad\uFFFD", SkipReason.UnreadableName), ("fifo", SkipReason.NotARegularFile), ("sock", SkipReason.NotARegularFile)]);
