@@ -302,9 +302,10 @@ public sealed class SandboxFileSystem
     /// <item>Entry names <c>.</c>, <c>..</c>, empty or with <c>/</c> are refused.</item>
     /// <item>No file grows past the size the daemon listed for it; files whose sizes together exceed the host's
     /// free space (or <see cref="PullOptions.MaxTotalSize"/>) are refused before anything is written; a file that
-    /// delivers nothing for <see cref="PullOptions.StallTimeout"/> stops the pull. Entries listed as empty are
-    /// never opened, so FIFOs, sockets and devices (which the daemon lists as empty files) arrive as empty files
-    /// and cannot block or fill the host.</item>
+    /// delivers nothing for <see cref="PullOptions.StallTimeout"/> stops the pull.</item>
+    /// <item>Entries listed as empty are never opened. The daemon lists FIFOs, sockets and devices as empty files:
+    /// when the sandbox runs it is asked (with <c>find</c>) which they are, and those are skipped and reported;
+    /// otherwise they arrive as empty files. Either way none can block or fill the host.</item>
     /// <item>Setuid, setgid and sticky bits never arrive; every mode is masked with the process umask.</item>
     /// </list>
     /// Needs a Linux host.
@@ -330,7 +331,32 @@ public sealed class SandboxFileSystem
         HostTree.EnsureSupported();
         var local = Path.TrimEndingDirectorySeparator(Path.GetFullPath(localPath));
         var (resolved, stat) = await FollowAsync(remotePath, cancellationToken).ConfigureAwait(false);
-        return await TreePull.RunAsync(Incus, Name, resolved, stat, local, options, cancellationToken).ConfigureAwait(false);
+        return await TreePull.RunAsync(Incus, Name, resolved, stat, local, options, FindSpecialFilesAsync, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Which of these paths, listed by the daemon as empty files, are FIFOs, sockets or devices: only the sandbox can
+    /// tell, so it is asked with find. Its answer only decides between skipping an entry and writing it as an empty
+    /// file (neither reads it), so a sandbox that lies gains nothing. Empty when it cannot be asked (stopped, no find).
+    /// </summary>
+    private async Task<IReadOnlySet<string>> FindSpecialFilesAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    {
+        if (paths.Count == 0)
+            return new HashSet<string>();
+        ExecResult result;
+        try
+        {
+            result = await _sandbox.RunCommandAsync(
+                ["xargs", "-0", "sh", "-c", "find \"$@\" -prune ! -type f ! -type d ! -type l -print0", "sh"],
+                new CommandOptions { Stdin = CommandInput.FromBytes(Encoding.UTF8.GetBytes(string.Join('\0', paths))), Timeout = TimeSpan.FromSeconds(30) },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (IncusTestKitException)
+        {
+            return new HashSet<string>(); // stopped, or no exec: they arrive as empty files
+        }
+        // A path removed meanwhile makes find (and xargs) fail; what it printed still holds.
+        return Encoding.UTF8.GetString(result.StdoutBytes.Span).Split('\0', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
     }
 
     private async Task WriteCoreAsync(string path, Func<HttpContent> content, UnixFileMode? mode, string? owner, CancellationToken cancellationToken)

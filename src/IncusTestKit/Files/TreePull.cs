@@ -35,8 +35,13 @@ internal sealed class TreePull
         (_incus, _instance, _remoteRoot, _hostParent, _options) = (incus, instance, remoteRoot, hostParent, options);
     }
 
-    /// <summary>Copies <paramref name="remoteRoot"/> (already resolved, described by <paramref name="rootStat"/>) to <paramref name="localPath"/> (absolute).</summary>
-    public static async Task<FileTransferReport> RunAsync(IncusClient incus, string instance, string remoteRoot, FileStat rootStat, string localPath, PullOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Copies <paramref name="remoteRoot"/> (already resolved, described by <paramref name="rootStat"/>) to
+    /// <paramref name="localPath"/> (absolute). <paramref name="findSpecialFiles"/> says which of the paths it is
+    /// given (entries listed as empty files) are FIFOs, sockets or devices.
+    /// </summary>
+    public static async Task<FileTransferReport> RunAsync(IncusClient incus, string instance, string remoteRoot, FileStat rootStat, string localPath, PullOptions options,
+        Func<IReadOnlyList<string>, CancellationToken, Task<IReadOnlySet<string>>> findSpecialFiles, CancellationToken cancellationToken)
     {
         var hostParent = Path.GetDirectoryName(localPath);
         var rootName = Path.GetFileName(localPath);
@@ -47,6 +52,10 @@ internal sealed class TreePull
             await pull.ListAsync(rootName, rootStat, cancellationToken).ConfigureAwait(false);
         else
             pull.AddFile([rootName], remoteRoot, rootStat);
+        var special = await findSpecialFiles(pull._files.Where(f => f.Size == 0).Select(f => f.Remote).ToList(), cancellationToken).ConfigureAwait(false);
+        foreach (var remote in pull._files.Select(f => f.Remote).Where(special.Contains))
+            pull.Skip(remote, SkipReason.NotARegularFile, "skipped: it is a FIFO, socket or device (listed by the daemon as an empty file); reading it could block or never end");
+        pull._files.RemoveAll(f => special.Contains(f.Remote));
         pull.CheckTotal();
         await pull.WriteAsync(rootStat.Type == FileType.Directory, cancellationToken).ConfigureAwait(false);
         return new FileTransferReport
@@ -215,7 +224,8 @@ internal sealed class TreePull
     {
         if (listedSize == 0)
         {
-            // Never opened: the daemon lists FIFOs, sockets and devices as empty files, and opening a FIFO blocks it.
+            // Never opened: the daemon lists FIFOs, sockets and devices as empty files, and opening a FIFO blocks it
+            // (those the sandbox named are skipped already).
             using var empty = CreateFile(parent, parts);
             HostTree.SetMode(empty, listedMode, Shown(parts));
             Interlocked.Increment(ref _filesWritten);

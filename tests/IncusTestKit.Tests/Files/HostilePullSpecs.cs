@@ -104,24 +104,38 @@ public sealed class HostilePullSpecs(BusyboxSandbox shared) : IClassFixture<Busy
     }
 
     [Fact]
-    public async Task A_fifo_a_device_and_a_socket_in_the_tree_never_hang_the_pull()
+    public async Task A_fifo_and_a_device_in_the_tree_are_skipped_and_never_hang_the_pull()
     {
         var sandbox = await shared.GetAsync();
         using var host = new HostFolder();
         var remote = NewRemote();
-        await Sh(sandbox, $"mkdir -p {remote} && cd {remote} && mkfifo fifo && echo f > f && touch zero && mount --bind /dev/zero zero");
+        await Sh(sandbox, $"mkdir -p {remote} && cd {remote} && mkfifo fifo && echo f > f && touch empty zero && mount --bind /dev/zero zero");
+        FileTransferReport report;
         try
         {
-            await sandbox.Fs.PullAsync(remote, host["out"], Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            report = await sandbox.Fs.PullAsync(remote, host["out"], Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
         }
         finally
         {
             await Sh(sandbox, $"umount {remote}/zero");
         }
 
-        File.ReadAllText(host["out/f"]).ShouldBe("f\n");
-        new FileInfo(host["out/fifo"]).Length.ShouldBe(0);
-        new FileInfo(host["out/zero"]).Length.ShouldBe(0);
+        report.Skipped.Select(s => (s.Path, s.Reason)).ShouldBe([(remote + "/fifo", SkipReason.NotARegularFile), (remote + "/zero", SkipReason.NotARegularFile)]);
+        HostFolder.Fingerprint(host["out"]).ShouldBe(Expected(("empty", FileOf("", 0x1A4)), ("f", FileOf("f\n", 0x1A4))));
+    }
+
+    [Fact]
+    public async Task In_a_stopped_sandbox_a_fifo_arrives_as_an_empty_file_without_being_opened()
+    {
+        await using var sandbox = await shared.Client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("fifo") }, Ct);
+        using var host = new HostFolder();
+        await Sh(sandbox, "mkdir -p /out && mkfifo /out/fifo && echo f > /out/f");
+        await sandbox.StopAsync(force: true, cancellationToken: Ct);
+
+        var report = await sandbox.Fs.PullAsync("/out", host["out"], Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        report.Skipped.ShouldBeEmpty();
+        HostFolder.Fingerprint(host["out"]).ShouldBe(Expected(("f", FileOf("f\n", 0x1A4)), ("fifo", FileOf("", 0x1A4))));
     }
 
     [Fact]
