@@ -45,7 +45,7 @@ public sealed class HostilePushSpecs(BusyboxSandbox shared) : IClassFixture<Busy
             [("bad\uFFFD", SkipReason.UnreadableName), ("fifo", SkipReason.NotARegularFile), ("sock", SkipReason.NotARegularFile)]);
         report.Skipped[1].Message.ShouldContain("FIFO");
         (report.Files, report.Directories).ShouldBe((2, 1));
-        (await sandbox.RunCommandAsync(["ls", "-A", remote], cancellationToken: Ct)).Stdout.ShouldBe("a.txt\nnew\nline\n");
+        (await sandbox.Fs.ReadDirAsync(remote, Ct)).Select(e => e.Name).ShouldBe(["a.txt", "new\nline"]);
         (await sandbox.Fs.ReadFileAsync(remote + "/new\nline", cancellationToken: Ct)).ShouldBe("n");
     }
 
