@@ -66,7 +66,7 @@ internal sealed class CreateCommand : VerbCommand
 
     private readonly Option<string[]> _mounts = new("--mount")
     {
-        Description = "Mount a host folder: SRC:TARGET[:MODE], MODE overlay (default), readonly (ro) or readwrite (rw); SRC may be relative (repeatable)",
+        Description = "Mount a host folder: SRC:TARGET[:MODE][,force], MODE overlay (default), readonly (ro) or readwrite (rw); force allows a system folder; SRC may be relative (repeatable)",
         HelpName = "SRC:TARGET[:MODE]",
         AllowMultipleArgumentsPerToken = false,
     };
@@ -75,6 +75,8 @@ internal sealed class CreateCommand : VerbCommand
         "How long to wait for it to run and get an address [default: 60s]", allowZero: false);
 
     private readonly Option<bool> _json = CommonOptions.Json();
+
+    private readonly IsolationOptions _isolation = new();
 
     public CreateCommand() : base("create", "Create a sandbox and start it; it stays until you destroy it")
     {
@@ -89,6 +91,7 @@ internal sealed class CreateCommand : VerbCommand
         Options.Add(_labels);
         Options.Add(_mounts);
         Options.Add(_timeout);
+        _isolation.AddTo(this);
         Options.Add(_json);
         _cpu.Validators.Add(result =>
         {
@@ -104,6 +107,7 @@ internal sealed class CreateCommand : VerbCommand
         "name=$(dotnet isb create --image isb/debian12 --ephemeral)",
         "dotnet isb create ci-1 --json",
         "dotnet isb create dev --mount ./src:/work --mount ./data:/data:ro",
+        "dotnet isb create jail --image isb/busybox --no-network --processes 200",
     ];
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
@@ -129,6 +133,7 @@ internal sealed class CreateCommand : VerbCommand
             options = options with { Profiles = profiles };
         if (parseResult.GetValue(_timeout) is { } timeout)
             options = options with { Timeout = timeout };
+        options = _isolation.Apply(parseResult, options);
 
         await using var client = GlobalOptions.CreateClient(parseResult);
         var stopwatch = Stopwatch.StartNew();

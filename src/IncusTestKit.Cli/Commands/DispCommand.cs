@@ -65,13 +65,15 @@ internal sealed class DispCommand : VerbCommand
 
     private readonly Option<string[]> _mounts = new("--mount")
     {
-        Description = "Mount a host folder: SRC:TARGET[:MODE], MODE overlay (default), readonly (ro) or readwrite (rw); SRC may be relative (repeatable)",
+        Description = "Mount a host folder: SRC:TARGET[:MODE][,force], MODE overlay (default), readonly (ro) or readwrite (rw); force allows a system folder; SRC may be relative (repeatable)",
         HelpName = "SRC:TARGET[:MODE]",
         AllowMultipleArgumentsPerToken = false,
     };
 
     private readonly Option<TimeSpan?> _timeout = CommonOptions.Duration("--timeout",
         "How long to wait for it to run and get an address; one not ready by then is kept for inspection [default: 60s]", allowZero: false);
+
+    private readonly IsolationOptions _isolation = new();
 
     private readonly Option<bool> _quiet = new("--quiet", "-q")
     {
@@ -88,6 +90,7 @@ internal sealed class DispCommand : VerbCommand
         Options.Add(_noAttach);
         Options.Add(_mounts);
         Options.Add(_timeout);
+        _isolation.AddTo(this);
         Options.Add(_quiet);
         Validators.Add(result =>
         {
@@ -108,6 +111,7 @@ internal sealed class DispCommand : VerbCommand
         "dotnet isb disp",
         "dotnet isb disp --image isb/busybox --cmd 'uname -a && id'",
         "dotnet isb disp --image isb/debian12 --cmd 'cd /tmp && python3 --version' --timeout 2m",
+        "dotnet isb disp --image isb/busybox --no-network --processes 100 --cmd ./untrusted.sh",
         "name=$(dotnet isb disp --no-attach --image isb/busybox)",
         "dotnet isb disp --console",
         "# It is an Incus ephemeral instance: the daemon deletes it when it stops. Leaving the shell, the end of",
@@ -129,6 +133,7 @@ internal sealed class DispCommand : VerbCommand
             Timeout = parseResult.GetValue(_timeout) ?? new SandboxOptions().Timeout,
             Mounts = MountSpecParser.ParseAll(parseResult.GetValue(_mounts) ?? []),
         };
+        options = _isolation.Apply(parseResult, options);
 
         await using var client = GlobalOptions.CreateClient(parseResult, parseResult.GetValue(_domain), config.DefaultImage(Environment.GetEnvironmentVariable));
         var image = options.Image ?? client.DefaultImage;

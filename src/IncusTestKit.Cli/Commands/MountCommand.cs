@@ -28,19 +28,26 @@ internal sealed class MountCommand : VerbCommand
         CustomParser = result => CommonOptions.ParseOrReport<MountMode?>(result, t => MountSpecParser.ParseMode(t)),
     };
 
+    private readonly Option<bool> _force = new("--force")
+    {
+        Description = "Mount it even if it is or holds a system folder (/, /etc, /run, /var/lib/incus...), the daemon's socket folder or a socket",
+    };
+
     public MountCommand() : base("mount", "Mount a host folder into a sandbox (overlay by default: the host folder is never changed)")
     {
         Arguments.Add(_name);
         Arguments.Add(_source);
         Arguments.Add(_target);
         Options.Add(_mode);
+        Options.Add(_force);
     }
 
     public override IReadOnlyList<string> Examples { get; } =
     [
         "dotnet isb mount web ./src /work",
         "dotnet isb mount web ~/data /data --mode readonly",
-        "dotnet isb mount web ./out /out --mode readwrite",
+        "dotnet isb mount web ./out /out --mode readwrite   # first: chown 1000000 ./out (the sandbox writes as that uid)",
+        "dotnet isb mount web /etc /host-etc --mode readonly --force",
     ];
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
@@ -48,6 +55,7 @@ internal sealed class MountCommand : VerbCommand
         var options = new MountOptions(MountSpecParser.Absolute(parseResult.GetValue(_source)!), parseResult.GetValue(_target)!)
         {
             Mode = parseResult.GetValue(_mode) ?? MountMode.Overlay,
+            AllowDangerousSource = parseResult.GetValue(_force),
         };
         await using var client = GlobalOptions.CreateClient(parseResult);
         var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);

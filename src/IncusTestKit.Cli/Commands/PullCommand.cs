@@ -2,6 +2,7 @@ using System.CommandLine;
 using IncusTestKit.Cli.Invocation;
 using IncusTestKit.Cli.Output;
 using IncusTestKit.Cli.Parsing;
+using IncusTestKit.Files;
 
 namespace IncusTestKit.Cli.Commands;
 
@@ -20,17 +21,41 @@ internal sealed class PullCommand : VerbCommand
         Description = "The host path the copy gets (the copy itself, not its parent)",
     };
 
-    public PullCommand() : base("pull", "Copy a file or folder out of a sandbox onto the host, keeping modes")
+    private readonly Option<long?> _maxFileSize = new("--max-file-size")
+    {
+        Description = "Skip (with a warning) files larger than this, such as 100MB (default: no limit)",
+        HelpName = "size",
+        CustomParser = result => CommonOptions.ParseOrReport<long?>(result, t => SizeParser.Parse(t)),
+    };
+
+    private readonly Option<long?> _maxTotalSize = new("--max-total-size")
+    {
+        Description = "Refuse, before writing anything, a pull whose files add up to more than this, such as 2GB "
+            + "(default: the host's free space)",
+        HelpName = "size",
+        CustomParser = result => CommonOptions.ParseOrReport<long?>(result, t => SizeParser.Parse(t)),
+    };
+
+    private readonly Option<TimeSpan?> _stallTimeout = CommonOptions.Duration("--stall-timeout",
+        "Stop when a file delivers nothing for this long (default: 30s)", allowZero: false);
+
+    public PullCommand() : base("pull", "Copy a file or folder out of a sandbox onto the host, keeping modes. "
+        + "Nothing the sandbox controls lands outside <local>: symlinks that leave the copied tree are skipped (with a warning), "
+        + "host symlinks are never followed, no file grows past its listed size, and modes lose setuid/setgid/sticky and are masked with the umask")
     {
         Arguments.Add(_name);
         Arguments.Add(_remote);
         Arguments.Add(_local);
+        Options.Add(_maxFileSize);
+        Options.Add(_maxTotalSize);
+        Options.Add(_stallTimeout);
     }
 
     public override IReadOnlyList<string> Examples { get; } =
     [
         "dotnet isb pull web /var/log/app.log ./app.log",
         "dotnet isb pull web /root/out ./out",
+        "dotnet isb pull web /root/out ./out --max-file-size 100MB --max-total-size 2GB",
     ];
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
@@ -39,8 +64,15 @@ internal sealed class PullCommand : VerbCommand
         var local = MountSpecParser.Absolute(parseResult.GetValue(_local)!);
         await using var client = GlobalOptions.CreateClient(parseResult);
         var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
-        await sandbox.Fs.PullAsync(remote, local, cancellationToken);
-        Terminal.Say($"Pulled '{sandbox.Name}:{remote}' to '{local}'.");
+        var options = new PullOptions
+        {
+            MaxFileSize = parseResult.GetValue(_maxFileSize),
+            MaxTotalSize = parseResult.GetValue(_maxTotalSize),
+            StallTimeout = parseResult.GetValue(_stallTimeout) ?? new PullOptions().StallTimeout,
+        };
+        var report = await sandbox.Fs.PullAsync(remote, local, options, cancellationToken);
+        SkippedEntries.Warn(report);
+        Terminal.Say($"Pulled '{sandbox.Name}:{remote}' to '{local}'" + (report.Skipped.Count > 0 ? $" ({report.Skipped.Count} skipped, see the warnings)." : "."));
         return 0;
     }
 }

@@ -20,7 +20,8 @@ internal sealed class PushCommand : VerbCommand
         Description = "The absolute path the copy gets in the sandbox (the copy itself, not its parent)",
     };
 
-    public PushCommand() : base("push", "Copy a host file or folder into a sandbox, keeping modes; missing parents are created")
+    public PushCommand() : base("push", "Copy a host file or folder into a sandbox, keeping modes; missing parents are created. "
+        + "Host symlinks are sent as symlinks and never read through; FIFOs, sockets and devices are skipped with a warning")
     {
         Arguments.Add(_name);
         Arguments.Add(_local);
@@ -39,8 +40,9 @@ internal sealed class PushCommand : VerbCommand
         var remote = parseResult.GetValue(_remote)!;
         await using var client = GlobalOptions.CreateClient(parseResult);
         var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
-        await sandbox.Fs.PushAsync(local, remote, cancellationToken);
-        Terminal.Say($"Pushed '{local}' to '{sandbox.Name}:{remote}'.");
+        var report = await sandbox.Fs.PushAsync(local, remote, cancellationToken);
+        SkippedEntries.Warn(report);
+        Terminal.Say($"Pushed '{local}' to '{sandbox.Name}:{remote}'" + (report.Skipped.Count > 0 ? $" ({report.Skipped.Count} skipped, see the warnings)." : "."));
         return 0;
     }
 }

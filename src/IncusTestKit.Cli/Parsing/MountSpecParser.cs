@@ -13,8 +13,9 @@ internal static class MountSpecParser
         ?? throw new FormatException($"The mount mode '{text}' is not one: use overlay, readonly (ro) or readwrite (rw).");
 
     /// <summary>
-    /// One <c>SRC:TARGET[:MODE]</c>: the host folder (a relative one is taken from <paramref name="baseDirectory"/>), the
-    /// absolute path inside the sandbox, and the mode (default overlay).
+    /// One <c>SRC:TARGET[:MODE][,force]</c>: the host folder (a relative one is taken from <paramref name="baseDirectory"/>), the
+    /// absolute path inside the sandbox, and the mode (default overlay); <c>force</c> (alone or after the mode) allows a
+    /// system folder as the source.
     /// </summary>
     /// <param name="text">The spec.</param>
     /// <param name="baseDirectory">What a relative source is relative to; the current directory when null.</param>
@@ -30,10 +31,19 @@ internal static class MountSpecParser
         if (!target.StartsWith('/'))
             throw new FormatException($"The mount '{text}' needs an absolute target in the sandbox (starting with '/'): write, for example, {Example}.");
         var mode = MountMode.Overlay;
+        var force = false;
         if (parts.Length == 3)
-            mode = TryParseMode(parts[2])
-                ?? throw new FormatException($"The mount '{text}' has the unknown mode '{parts[2]}': use overlay, readonly (ro) or readwrite (rw).");
-        return new MountOptions(Absolute(source, baseDirectory), target) { Mode = mode };
+        {
+            var words = parts[2].Split(',');
+            force = words.Length > 0 && words[^1].Trim().Equals("force", StringComparison.OrdinalIgnoreCase);
+            if (force)
+                words = words[..^1];
+            if (words.Length > 1 || (words.Length == 1 && TryParseMode(words[0]) is null))
+                throw new FormatException($"The mount '{text}' has the unknown mode '{parts[2]}': use overlay, readonly (ro) or readwrite (rw), optionally followed by ,force.");
+            if (words.Length == 1)
+                mode = TryParseMode(words[0])!.Value;
+        }
+        return new MountOptions(Absolute(source, baseDirectory), target) { Mode = mode, AllowDangerousSource = force };
     }
 
     /// <summary>Parses every spec.</summary>

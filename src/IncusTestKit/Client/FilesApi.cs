@@ -103,14 +103,33 @@ internal sealed class FilesApi(IncusClient client)
         }
     }
 
-    /// <summary>The entry names of a directory response from <see cref="OpenAsync"/> (no <c>.</c> or <c>..</c>).</summary>
-    public static async Task<List<string>> ReadNamesAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>
+    /// The entry names of a directory response from <see cref="OpenAsync"/> (no <c>.</c> or <c>..</c>). A name that
+    /// could address anything but an entry of that directory (<c>.</c>, <c>..</c>, empty, with <c>/</c> or NUL), or
+    /// one listed twice, is refused: only a misbehaving daemon or VM agent sends one.
+    /// </summary>
+    public static async Task<List<string>> ReadNamesAsync(HttpResponseMessage response, string instance, string directory, CancellationToken cancellationToken)
     {
         var envelope = await IncusTransport.ReadEnvelopeAsync(response, cancellationToken).ConfigureAwait(false);
-        return envelope.Metadata.ValueKind == System.Text.Json.JsonValueKind.Array
+        var names = envelope.Metadata.ValueKind == System.Text.Json.JsonValueKind.Array
             ? System.Text.Json.JsonSerializer.Deserialize(envelope.Metadata, IncusJsonContext.Default.ListString) ?? []
             : [];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            if (name is null || !IsEntryName(name) || !seen.Add(name))
+            {
+                throw new IncusTestKitException(SandboxErrorCode.OperationFailed,
+                    $"The listing of '{directory}' in sandbox '{instance}' holds the entry name '{name?.Replace("\0", "\\0", StringComparison.Ordinal)}', which "
+                    + "cannot be an entry of that folder (it is '.', '..', empty, holds '/' or NUL, or is listed twice). The sandbox or its agent is misbehaving; nothing was done with it.");
+            }
+        }
+        return names;
     }
+
+    /// <summary>Whether a name from a listing names one entry of its folder and nothing else.</summary>
+    public static bool IsEntryName(string name) =>
+        name.Length > 0 && name is not ("." or "..") && !name.Contains('/', StringComparison.Ordinal) && !name.Contains('\0', StringComparison.Ordinal);
 
     /// <summary>Creates one directory (not its parents); an existing entry of any type at the path is left as it is.</summary>
     public async Task MkdirAsync(string instance, string path, uint uid, uint gid, int mode, CancellationToken cancellationToken)

@@ -19,6 +19,7 @@ namespace IncusTestKit.Client;
 [JsonSerializable(typeof(Image))]
 [JsonSerializable(typeof(ImageAlias))]
 [JsonSerializable(typeof(Profile))]
+[JsonSerializable(typeof(List<Profile>))]
 [JsonSerializable(typeof(ExecPost))]
 [JsonSerializable(typeof(InstancePut))]
 [JsonSerializable(typeof(InstancePatch))]

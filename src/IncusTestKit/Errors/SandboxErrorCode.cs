@@ -37,4 +37,6 @@ public enum SandboxErrorCode
     SnapshotNotFound,
     /// <summary>Sandboxes a client owned could not be destroyed. See <see cref="SandboxCleanupException"/>.</summary>
     CleanupFailed,
+    /// <summary>The profiles would make the sandbox privileged or add raw or nesting settings. See <see cref="UnsafeProfileException"/>.</summary>
+    UnsafeProfile,
 }

@@ -16,7 +16,6 @@ public sealed class SandboxFileSystem
     // Enough requests in flight to hide the per-request latency, few enough not to crowd the daemon.
     private const int Concurrency = 8;
     private const int MaxSymlinkHops = 40;
-    private const int CopyBufferSize = 81920;
     private const UnixFileMode DefaultFileMode = (UnixFileMode)0x1A4; // 0644
     private const UnixFileMode DefaultDirectoryMode = (UnixFileMode)0x1ED; // 0755
 
@@ -243,19 +242,29 @@ public sealed class SandboxFileSystem
     }
 
     /// <summary>
-    /// Copies a host file or directory into the sandbox: directories recursively, symlinks as symlinks, each file
-    /// with its permission bits and streamed (never held in memory). Everything is owned by root in the sandbox.
-    /// Missing parents of <paramref name="remotePath"/> are created; existing files are replaced.
+    /// Copies a host file or directory into the sandbox: directories recursively, each file with its permission bits
+    /// and streamed (never held in memory). Everything is owned by root in the sandbox. Missing parents of
+    /// <paramref name="remotePath"/> are created; existing files are replaced.
     /// </summary>
-    /// <param name="localPath">The host file or directory.</param>
+    /// <remarks>
+    /// Safe on a tree something else can change (a folder a sandbox writes to): below <paramref name="localPath"/>
+    /// no host symlink is ever followed. A symlink is sent as a symlink with its target as written, so nothing is
+    /// read through it, whatever it points to. FIFOs, sockets and devices are skipped (reading one could block or
+    /// never end), and so are names that are not valid UTF-8; each skipped entry is listed in the report. A file is
+    /// sent as large as it was when opened. Needs a Linux host.
+    /// </remarks>
+    /// <param name="localPath">The host file or directory (a symlink given here is followed).</param>
     /// <param name="remotePath">The absolute path it gets in the sandbox (the copy itself, not its parent).</param>
     /// <param name="cancellationToken">Cancels the copy (what was copied stays).</param>
+    /// <returns>What was copied, and every entry that was skipped, with why.</returns>
     /// <exception cref="PathNotFoundException">The host path does not exist.</exception>
-    /// <exception cref="IncusTestKitException">A directory is pushed onto a file, or a file onto a directory.</exception>
-    public async Task PushAsync(string localPath, string remotePath, CancellationToken cancellationToken = default)
+    /// <exception cref="IncusTestKitException">A directory is pushed onto a file, or a file onto a directory, or the file named is a FIFO, socket or device.</exception>
+    /// <exception cref="PlatformNotSupportedException">The host is not Linux.</exception>
+    public async Task<FileTransferReport> PushAsync(string localPath, string remotePath, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(localPath);
         remotePath = Normalize(ValidatePath(remotePath));
+        HostTree.EnsureSupported();
         var local = Path.GetFullPath(localPath);
         if (!Directory.Exists(local) && !File.Exists(local))
             throw new PathNotFoundException($"The host path '{local}' does not exist: there is nothing to push to sandbox '{Name}'.");
@@ -263,42 +272,91 @@ public sealed class SandboxFileSystem
             await MkdirAsync(ParentOf(remotePath), recursive: true, cancellationToken: cancellationToken).ConfigureAwait(false);
 
         if (Directory.Exists(local))
-        {
-            await PushDirectoryAsync(new DirectoryInfo(local), remotePath, cancellationToken).ConfigureAwait(false);
-            return;
-        }
+            return await TreePush.PushDirectoryAsync(this, Incus, Name, local, remotePath, cancellationToken).ConfigureAwait(false);
         var existing = await Incus.Files.TryStatAsync(Name, remotePath, cancellationToken).ConfigureAwait(false);
         if (existing?.Type == FileType.Directory)
         {
             throw new IncusTestKitException(SandboxErrorCode.OperationFailed,
                 $"Cannot push the file '{local}' to '{remotePath}' in sandbox '{Name}': that is a directory. Name the file's own path (for example '{Join(remotePath, Path.GetFileName(local))}').");
         }
-        await PushFileAsync(local, remotePath, replace: existing is not null, cancellationToken).ConfigureAwait(false);
+        return await TreePush.PushFileAsync(this, Incus, Name, local, remotePath, replace: existing is not null, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Copies a file or directory out of the sandbox to the host, with the default <see cref="PullOptions"/>.</summary>
+    /// <inheritdoc cref="PullAsync(string, string, PullOptions?, CancellationToken)"/>
+    public Task<FileTransferReport> PullAsync(string remotePath, string localPath, CancellationToken cancellationToken) =>
+        PullAsync(remotePath, localPath, null, cancellationToken);
+
     /// <summary>
-    /// Copies a file or directory out of the sandbox to the host: directories recursively, symlinks as symlinks
-    /// (one pointing inside the copied tree is made relative), each file with its permission bits and streamed to
-    /// disk. Missing host parents are created; existing host files are replaced.
+    /// Copies a file or directory out of the sandbox to the host: directories recursively, symlinks that stay inside
+    /// the copied tree as relative symlinks, each file with its permission bits (masked with the umask) and streamed
+    /// to disk. Missing host parents are created; existing host files are replaced.
     /// </summary>
+    /// <remarks>
+    /// Treats the sandbox as hostile: nothing it controls is written outside <paramref name="localPath"/>.
+    /// <list type="bullet">
+    /// <item>A symlink whose target, resolved against its own place, leaves the copied tree (an absolute path
+    /// elsewhere, <c>..</c> chains that climb out) is never created on the host; it is listed in the report.</item>
+    /// <item>No host symlink is followed while writing, including ones already in the destination (they are
+    /// replaced) or swapped in meanwhile (the pull fails).</item>
+    /// <item>Entry names <c>.</c>, <c>..</c>, empty or with <c>/</c> are refused.</item>
+    /// <item>No file grows past the size the daemon listed for it; files whose sizes together exceed the host's
+    /// free space (or <see cref="PullOptions.MaxTotalSize"/>) are refused before anything is written; a file that
+    /// delivers nothing for <see cref="PullOptions.StallTimeout"/> stops the pull.</item>
+    /// <item>Entries listed as empty are never opened. The daemon lists FIFOs, sockets and devices as empty files:
+    /// when the sandbox runs it is asked (with <c>find</c>) which they are, and those are skipped and reported;
+    /// otherwise they arrive as empty files. Either way none can block or fill the host.</item>
+    /// <item>Setuid, setgid and sticky bits never arrive; every mode is masked with the process umask.</item>
+    /// </list>
+    /// Needs a Linux host.
+    /// </remarks>
     /// <param name="remotePath">The absolute path in the sandbox; a symlink given here is followed.</param>
-    /// <param name="localPath">The host path the copy gets (the copy itself, not its parent).</param>
+    /// <param name="localPath">The host path the copy gets (the copy itself, not its parent); a symlink there is
+    /// replaced when a file is pulled and refused when a folder is.</param>
+    /// <param name="options">Size limits and the stall timeout; null for the defaults.</param>
     /// <param name="cancellationToken">Cancels the copy (what was copied stays).</param>
+    /// <returns>What was copied, and every entry that was skipped or cut short, with why.</returns>
     /// <exception cref="PathNotFoundException">The path does not exist in the sandbox.</exception>
-    public async Task PullAsync(string remotePath, string localPath, CancellationToken cancellationToken = default)
+    /// <exception cref="ResourceLimitException">The files would not fit in the host's free space or <see cref="PullOptions.MaxTotalSize"/>.</exception>
+    /// <exception cref="SandboxTimeoutException">A file delivered nothing for <see cref="PullOptions.StallTimeout"/>.</exception>
+    /// <exception cref="IncusTestKitException">The listing holds an impossible name, or a host path in the way is a
+    /// folder where a file goes (or was swapped for a symlink while writing).</exception>
+    /// <exception cref="PlatformNotSupportedException">The host is not Linux.</exception>
+    public async Task<FileTransferReport> PullAsync(string remotePath, string localPath, PullOptions? options = null, CancellationToken cancellationToken = default)
     {
         remotePath = Normalize(ValidatePath(remotePath));
         ArgumentException.ThrowIfNullOrEmpty(localPath);
-        var local = Path.GetFullPath(localPath);
+        options ??= new PullOptions();
+        options.Validate();
+        HostTree.EnsureSupported();
+        var local = Path.TrimEndingDirectorySeparator(Path.GetFullPath(localPath));
         var (resolved, stat) = await FollowAsync(remotePath, cancellationToken).ConfigureAwait(false);
-        if (stat.Type == FileType.Directory)
+        return await TreePull.RunAsync(Incus, Name, resolved, stat, local, options, FindSpecialFilesAsync, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Which of these paths, listed by the daemon as empty files, are FIFOs, sockets or devices: only the sandbox can
+    /// tell, so it is asked with find. Its answer only decides between skipping an entry and writing it as an empty
+    /// file (neither reads it), so a sandbox that lies gains nothing. Empty when it cannot be asked (stopped, no find).
+    /// </summary>
+    private async Task<IReadOnlySet<string>> FindSpecialFilesAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    {
+        if (paths.Count == 0)
+            return new HashSet<string>();
+        ExecResult result;
+        try
         {
-            await PullDirectoryAsync(resolved, stat, local, cancellationToken).ConfigureAwait(false);
-            return;
+            result = await _sandbox.RunCommandAsync(
+                ["xargs", "-0", "sh", "-c", "find \"$@\" -prune ! -type f ! -type d ! -type l -print0", "sh"],
+                new CommandOptions { Stdin = CommandInput.FromBytes(Encoding.UTF8.GetBytes(string.Join('\0', paths))), Timeout = TimeSpan.FromSeconds(30) },
+                cancellationToken).ConfigureAwait(false);
         }
-        if (Path.GetDirectoryName(local) is { } parent)
-            Directory.CreateDirectory(parent);
-        await PullFileAsync(resolved, local, cancellationToken).ConfigureAwait(false);
+        catch (IncusTestKitException)
+        {
+            return new HashSet<string>(); // stopped, or no exec: they arrive as empty files
+        }
+        // A path removed meanwhile makes find (and xargs) fail; what it printed still holds.
+        return Encoding.UTF8.GetString(result.StdoutBytes.Span).Split('\0', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
     }
 
     private async Task WriteCoreAsync(string path, Func<HttpContent> content, UnixFileMode? mode, string? owner, CancellationToken cancellationToken)
@@ -375,7 +433,7 @@ public sealed class SandboxFileSystem
                 switch (FilesApi.Header(response, "X-Incus-Type"))
                 {
                     case "directory":
-                        return await FilesApi.ReadNamesAsync(response, cancellationToken).ConfigureAwait(false);
+                        return await FilesApi.ReadNamesAsync(response, Name, current, cancellationToken).ConfigureAwait(false);
                     case "symlink" when hops < MaxSymlinkHops:
                         current = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
                         break;
@@ -445,7 +503,7 @@ public sealed class SandboxFileSystem
         await DeleteIfPresentAsync(directory, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task DeleteIfPresentAsync(string path, CancellationToken cancellationToken)
+    internal async Task DeleteIfPresentAsync(string path, CancellationToken cancellationToken)
     {
         try
         {
@@ -457,42 +515,8 @@ public sealed class SandboxFileSystem
         }
     }
 
-    private async Task PushDirectoryAsync(DirectoryInfo root, string remoteRoot, CancellationToken cancellationToken)
-    {
-        // Directories first, parents before children (one listing each, to know what to replace); then every
-        // file and symlink of the tree, several at a time.
-        var leaves = new List<(FileSystemInfo Local, string Remote, bool Replace)>();
-        var pending = new Queue<(DirectoryInfo Local, string Remote)>();
-        pending.Enqueue((root, remoteRoot));
-        while (pending.TryDequeue(out var directory))
-        {
-            var existing = await EnsureRemoteDirectoryAsync(directory.Local.FullName, directory.Remote, LocalMode(directory.Local.FullName), cancellationToken).ConfigureAwait(false);
-            foreach (var entry in directory.Local.EnumerateFileSystemInfos())
-            {
-                var remote = Join(directory.Remote, entry.Name);
-                if (entry.LinkTarget is null && entry is DirectoryInfo sub)
-                    pending.Enqueue((sub, remote));
-                else
-                    leaves.Add((entry, remote, existing.Contains(entry.Name)));
-            }
-        }
-        await Parallel.ForEachAsync(leaves, ParallelOptionsFor(cancellationToken), async (leaf, token) =>
-        {
-            if (leaf.Local.LinkTarget is { } target)
-            {
-                if (leaf.Replace)
-                    await DeleteIfPresentAsync(leaf.Remote, token).ConfigureAwait(false);
-                await Incus.Files.SymlinkAsync(Name, leaf.Remote, target, token).ConfigureAwait(false);
-            }
-            else
-            {
-                await PushFileAsync(leaf.Local.FullName, leaf.Remote, leaf.Replace, token).ConfigureAwait(false);
-            }
-        }).ConfigureAwait(false);
-    }
-
     /// <summary>Makes sure the directory exists in the sandbox and returns the names already in it.</summary>
-    private async Task<HashSet<string>> EnsureRemoteDirectoryAsync(string local, string remote, int mode, CancellationToken cancellationToken)
+    internal async Task<HashSet<string>> EnsureRemoteDirectoryAsync(string local, string remote, int mode, CancellationToken cancellationToken)
     {
         var names = await ListNamesAsync(remote, () => new IncusTestKitException(SandboxErrorCode.OperationFailed,
             $"Cannot push the folder '{local}' to '{remote}' in sandbox '{Name}': that path is a file. Remove it first (RmAsync) or choose another path."),
@@ -501,96 +525,6 @@ public sealed class SandboxFileSystem
             return names.ToHashSet(StringComparer.Ordinal);
         await Incus.Files.MkdirAsync(Name, remote, 0, 0, mode, cancellationToken).ConfigureAwait(false);
         return [];
-    }
-
-    private async Task PushFileAsync(string local, string remote, bool replace, CancellationToken cancellationToken)
-    {
-        // The daemon keeps an existing file's mode, so a file that is there already is replaced to carry the local one.
-        if (replace)
-            await DeleteIfPresentAsync(remote, cancellationToken).ConfigureAwait(false);
-        var stream = new FileStream(local, FileMode.Open, FileAccess.Read, FileShare.Read, CopyBufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var content = new UnownedStreamContent(stream);
-            await Incus.Files.WriteAsync(Name, remote, content, 0, 0, LocalMode(local), cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task PullDirectoryAsync(string remoteRoot, FileStat rootStat, string localRoot, CancellationToken cancellationToken)
-    {
-        var directories = new List<(string Local, UnixFileMode Mode)>();
-        var leaves = new List<(FileStat Remote, string Local)>();
-        var pending = new Queue<(string Remote, string Local, UnixFileMode Mode)>();
-        pending.Enqueue((remoteRoot, localRoot, rootStat.Mode));
-        while (pending.TryDequeue(out var directory))
-        {
-            Directory.CreateDirectory(directory.Local);
-            directories.Add((directory.Local, directory.Mode));
-            foreach (var entry in await ReadDirAsync(directory.Remote, cancellationToken).ConfigureAwait(false))
-            {
-                var local = Path.Combine(directory.Local, entry.Name);
-                if (entry.Type == FileType.Directory)
-                    pending.Enqueue((entry.Path, local, entry.Mode));
-                else
-                    leaves.Add((entry, local));
-            }
-        }
-        await Parallel.ForEachAsync(leaves, ParallelOptionsFor(cancellationToken), async (leaf, token) =>
-        {
-            if (leaf.Remote.Type == FileType.Symlink)
-                await PullSymlinkAsync(leaf.Remote.Path, leaf.Local, remoteRoot, localRoot, token).ConfigureAwait(false);
-            else
-                await PullFileAsync(leaf.Remote.Path, leaf.Local, token).ConfigureAwait(false);
-        }).ConfigureAwait(false);
-        // Modes last, deepest first: a read-only directory would refuse the files still to be written into it.
-        foreach (var (local, mode) in Enumerable.Reverse(directories))
-            SetLocalMode(local, mode);
-    }
-
-    private async Task PullFileAsync(string remote, string local, CancellationToken cancellationToken)
-    {
-        using var response = await OpenFileAsync(remote, cancellationToken).ConfigureAwait(false);
-        var mode = FilesApi.StatOf(remote, response).Mode;
-        DeleteLocalFile(local);
-        var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (body.ConfigureAwait(false))
-        {
-            var file = new FileStream(local, FileMode.CreateNew, FileAccess.Write, FileShare.None, CopyBufferSize, FileOptions.Asynchronous);
-            await using (file.ConfigureAwait(false))
-                await body.CopyToAsync(file, CopyBufferSize, cancellationToken).ConfigureAwait(false);
-        }
-        SetLocalMode(local, mode);
-    }
-
-    private async Task PullSymlinkAsync(string remote, string local, string remoteRoot, string localRoot, CancellationToken cancellationToken)
-    {
-        // The daemon gives the target resolved to an absolute path in the sandbox; one inside the copied tree is
-        // pointed at the host copy, relatively, so the tree stays consistent wherever it is moved.
-        var target = await ReadLinkAsync(remote, cancellationToken).ConfigureAwait(false);
-        if (target == remoteRoot || target.StartsWith(remoteRoot == "/" ? "/" : remoteRoot + "/", StringComparison.Ordinal))
-        {
-            var inside = Path.Combine(localRoot, target[remoteRoot.Length..].TrimStart('/'));
-            target = Path.GetRelativePath(Path.GetDirectoryName(local)!, inside);
-        }
-        DeleteLocalFile(local);
-        File.CreateSymbolicLink(local, target);
-    }
-
-    // A file or symlink already at the host path is replaced, never written through (a link could lead anywhere).
-    private static void DeleteLocalFile(string path)
-    {
-        var file = new FileInfo(path);
-        if (file.Exists || file.LinkTarget is not null)
-            file.Delete();
-    }
-
-    private static int LocalMode(string path) =>
-        OperatingSystem.IsWindows() ? (int)DefaultFileMode : (int)File.GetUnixFileMode(path);
-
-    private static void SetLocalMode(string path, UnixFileMode mode)
-    {
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(path, mode);
     }
 
     private static ParallelOptions ParallelOptionsFor(CancellationToken cancellationToken) =>

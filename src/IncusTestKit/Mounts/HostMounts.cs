@@ -46,14 +46,34 @@ internal static class HostMounts
         umount "$2" 2>/dev/null || umount -l "$2"
         """;
 
+    // Whether root in the sandbox may write: a real write, since `test -w` in busybox and dash answers yes for root
+    // without asking the kernel. A folder gets a new probe file (mktemp never reuses an existing name) that is removed
+    // at once; a file is opened for appending, which changes neither its content nor its times.
+    private const string WriteProbeScript = """
+        if [ -d "$1" ]; then
+            probe=$(mktemp "$1/.isb-write-probe-XXXXXX" 2>/dev/null) && rm -f "$probe"
+        else
+            : >> "$1" 2>/dev/null
+        fi
+        """;
+
     /// <summary>One mount, ready to be added to an instance.</summary>
     public sealed record Plan(MountInfo Info, Dictionary<string, string> Device, string LabelKey, string Label)
     {
         public bool IsOverlay => Info.Mode == MountMode.Overlay;
     }
 
-    /// <summary>Checks a mount request and puts its paths in canonical form; throws before anything is touched.</summary>
-    public static MountOptions Validate(MountOptions options, SandboxType type)
+    // System folders and the daemon's state: a sandbox given one of them (or a folder holding one) can reach the host.
+    private static readonly string[] DangerousFolders = ["/etc", "/boot", "/dev", "/proc", "/sys", "/run", "/var/lib/incus"];
+
+    /// <summary>
+    /// Checks a mount request and puts its paths in canonical form (the source with its symlinks resolved); throws
+    /// before anything is touched.
+    /// </summary>
+    /// <param name="options">The request.</param>
+    /// <param name="type">The sandbox's type.</param>
+    /// <param name="socketPath">The daemon's socket, whose folder is never mounted unless forced.</param>
+    public static MountOptions Validate(MountOptions options, SandboxType type, string socketPath)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!Enum.IsDefined(options.Mode))
@@ -61,9 +81,12 @@ internal static class HostMounts
         if (string.IsNullOrEmpty(options.Source) || !Path.IsPathFullyQualified(options.Source))
             throw new ArgumentException($"MountOptions.Source '{options.Source}' must be an absolute host path.", nameof(options));
         var target = NormalizeTarget(options.Target, nameof(options));
-        var source = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Source));
-        if (!Directory.Exists(source) && !File.Exists(source))
-            throw new PathNotFoundException($"The host folder '{source}' does not exist. Create it, or fix MountOptions.Source.");
+        var given = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Source));
+        if (!Directory.Exists(given) && !File.Exists(given))
+            throw new PathNotFoundException($"The host folder '{given}' does not exist. Create it, or fix MountOptions.Source.");
+        var source = HostPaths.ResolveLinks(given);
+        if (!options.AllowDangerousSource)
+            EnsureNotDangerous(given, source, socketPath);
         if (options.Mode == MountMode.Overlay)
         {
             if (type == SandboxType.VirtualMachine)
@@ -76,6 +99,31 @@ internal static class HostMounts
         }
         return options with { Source = source, Target = target };
     }
+
+    private static void EnsureNotDangerous(string given, string source, string socketPath)
+    {
+        var named = given == source ? $"'{source}'" : $"'{given}' (which is '{source}')";
+        const string Fix = "Mount a folder of your own instead, or, if the sandbox is meant to reach it, set MountOptions.AllowDangerousSource (--force).";
+        var socketFolder = Path.GetDirectoryName(Path.GetFullPath(socketPath)) is { } folder && Directory.Exists(folder) ? HostPaths.ResolveLinks(folder) : null;
+        foreach (var dangerous in DangerousFolders.Select(f => Directory.Exists(f) ? HostPaths.ResolveLinks(f) : f).Append(socketFolder).OfType<string>().Distinct())
+        {
+            if (source == dangerous || IsUnder(source, dangerous))
+                throw new MountException($"Refusing to mount {named}: it is inside '{dangerous}', a system folder or the Incus daemon's own. {Fix}");
+            if (IsUnder(dangerous, source))
+                throw new MountException($"Refusing to mount {named}: it contains '{dangerous}', a system folder or the Incus daemon's own. {Fix}");
+        }
+        if (HostPaths.Lstat(source) is { IsSocket: true })
+            throw new MountException($"Refusing to mount {named}: it is a socket, through which the sandbox could talk to a host service. {Fix}");
+        if (!Directory.Exists(source))
+            return;
+        // Only the folder's own entries are looked at: a deep tree is not walked on every mount.
+        var socket = Directory.EnumerateFileSystemEntries(source).FirstOrDefault(e => HostPaths.Lstat(e) is { IsSocket: true });
+        if (socket is not null)
+            throw new MountException($"Refusing to mount {named}: it holds the socket '{socket}', through which the sandbox could talk to a host service. {Fix}");
+    }
+
+    private static bool IsUnder(string path, string folder) =>
+        path.StartsWith(folder == "/" ? "/" : folder + "/", StringComparison.Ordinal) && path != folder;
 
     /// <summary>An absolute target other than <c>/</c>, outside our own hidden directory, without a trailing slash.</summary>
     public static string NormalizeTarget(string target, string parameter)
@@ -111,7 +159,9 @@ internal static class HostMounts
     /// <summary>Turns a validated mount into its device and label.</summary>
     public static Plan Build(MountOptions mount, SandboxType type, bool canShift)
     {
-        var shift = canShift && type == SandboxType.Container;
+        // A read-write mount is never shifted: shifted, root in the sandbox writes as root on the host (and can leave
+        // a setuid-root file there). Unshifted, it writes as its unprivileged host uid (1000000 with a default id map).
+        var shift = canShift && type == SandboxType.Container && mount.Mode != MountMode.ReadWrite;
         if (mount.Mode == MountMode.Overlay && !shift)
         {
             throw new MountException(
@@ -162,6 +212,48 @@ internal static class HostMounts
                 $"Mounting the overlay of '{mount.Source}' at '{mount.Target}' in sandbox '{sandbox.Name}' failed (exit code {result.ExitCode}): {said}. " +
                 "The image needs a mount command, and the kernel must allow overlayfs in unprivileged containers (Linux 5.11 or later).", said);
         }
+    }
+
+    /// <summary>
+    /// Checks, from inside the running container, that its root may write to a read-write mount: it writes as its
+    /// unprivileged host uid, to which the host folder usually gives no write permission. The message says how to grant it.
+    /// </summary>
+    public static async Task EnsureWritableAsync(Sandbox sandbox, Instance instance, MountInfo mount, CancellationToken cancellationToken)
+    {
+        var probe = await sandbox.RunCommandAsync(["sh", "-c", WriteProbeScript, "sh", mount.Target],
+            new CommandOptions { Timeout = TimeSpan.FromSeconds(60) }, cancellationToken).ConfigureAwait(false);
+        if (probe.Succeeded)
+            return;
+        var uid = HostRootUid(instance);
+        var who = uid is null ? "its unprivileged host uid (volatile.idmap.current)" : $"host uid {uid}";
+        var id = uid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "UID";
+        throw new MountException(
+            $"Sandbox '{sandbox.Name}' may not write to '{mount.Source}': root in the sandbox writes to a read-write mount as {who}, never as host root, and that uid may not write there. " +
+            $"Let it: chown {id} '{mount.Source}', or keep the owner and add a grant: setfacl -m u:{id}:rwx,d:u:{id}:rwx '{mount.Source}' (package acl). " +
+            "Or mount it Overlay (the default: writes stay in the sandbox) and pull what you need.");
+    }
+
+    /// <summary>The host uid that root in the container runs as, from its id map; null when the map is unknown.</summary>
+    public static long? HostRootUid(Instance instance)
+    {
+        var map = instance.Config.GetValueOrDefault("volatile.idmap.current") is { Length: > 2 } current ? current : instance.Config.GetValueOrDefault("volatile.idmap.next");
+        if (string.IsNullOrEmpty(map))
+            return null;
+        try
+        {
+            using var json = JsonDocument.Parse(map);
+            foreach (var entry in json.RootElement.EnumerateArray())
+            {
+                if (entry.TryGetProperty("Isuid", out var isUid) && isUid.GetBoolean()
+                    && entry.GetProperty("Nsid").GetInt64() == 0)
+                    return entry.GetProperty("Hostid").GetInt64();
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            // An unexpected format: the message falls back to naming the key.
+        }
+        return null;
     }
 
     /// <summary>Unmounts the overlay of <paramref name="mount"/> if it is mounted (it is not after a restart).</summary>

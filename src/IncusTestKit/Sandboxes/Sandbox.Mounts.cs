@@ -10,18 +10,22 @@ public sealed partial class Sandbox
     /// Mounts a host folder into the sandbox. <see cref="MountMode.Overlay"/> (the default) lets the sandbox change
     /// what it sees while the host folder stays untouched, and needs a running container; read-only and
     /// read-write mounts also work on a stopped sandbox. The folder's files keep their host owners inside when the
-    /// server has idmapped mounts.
+    /// server has idmapped mounts, except in a read-write mount: there root in a container writes as its unprivileged
+    /// host uid (never as host root), so the host folder must be writable for that uid; on a running container this is
+    /// checked.
     /// </summary>
     /// <param name="options">The host folder, the target inside and the mode.</param>
     /// <param name="cancellationToken">Cancels the call (a half-made mount is removed).</param>
     /// <returns>The mount, with the name of its Incus device.</returns>
     /// <exception cref="PathNotFoundException">The host folder does not exist.</exception>
     /// <exception cref="MountException">The daemon or the mount command refused it (the message holds their words), the target
-    /// already has a mount of ours, or an overlay was asked for a virtual machine or on a server without idmapped mounts.</exception>
+    /// already has a mount of ours, an overlay was asked for a virtual machine or on a server without idmapped mounts,
+    /// the source is a system folder (see <see cref="MountOptions.AllowDangerousSource"/>), or a read-write mount's
+    /// folder is not writable for the sandbox's unprivileged host uid (the message says how to grant it).</exception>
     /// <exception cref="SandboxNotRunningException">An overlay was asked for a stopped sandbox.</exception>
     public async Task<MountInfo> MountAsync(MountOptions options, CancellationToken cancellationToken = default)
     {
-        var mount = HostMounts.Validate(options, Type);
+        var mount = HostMounts.Validate(options, Type, _client.SocketPath);
         var incus = _client.Incus;
         var shifting = HostMounts.SupportsShiftAsync(incus, cancellationToken);
         var instance = await incus.Instances.GetAsync(Name, cancellationToken).ConfigureAwait(false);
@@ -52,12 +56,16 @@ public sealed partial class Sandbox
         {
             throw new MountException($"{what} failed: {e.DaemonMessage ?? e.Message}", e.DaemonMessage, e);
         }
-        if (!plan.IsOverlay)
+        var running = SandboxStates.FromStatusCode(instance.State?.StatusCode ?? instance.StatusCode) == SandboxState.Running;
+        if (!plan.IsOverlay && !(running && mount.Mode == MountMode.ReadWrite && Type == SandboxType.Container))
             return plan.Info;
 
         try
         {
-            await HostMounts.MountOverlayAsync(this, plan.Info, cancellationToken).ConfigureAwait(false);
+            if (plan.IsOverlay)
+                await HostMounts.MountOverlayAsync(this, plan.Info, cancellationToken).ConfigureAwait(false);
+            else
+                await HostMounts.EnsureWritableAsync(this, instance, plan.Info, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not IncusUnavailableException)
         {

@@ -36,6 +36,8 @@ public sealed partial class SandboxClient
     /// <exception cref="MountException">A mount cannot work here or could not be set up (the sandbox is deleted).</exception>
     /// <exception cref="OperationCanceledException">It was cancelled, or abandoned by the client's dispose or the process's end (the sandbox is deleted).</exception>
     /// <exception cref="ObjectDisposedException">The client is disposed.</exception>
+    /// <exception cref="UnsafeProfileException">The profiles make it privileged or add raw or nesting settings, and
+    /// <see cref="SandboxOptions.AllowUnsafeProfiles"/> is not set.</exception>
     public async Task<Sandbox> CreateAsync(SandboxOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new SandboxOptions();
@@ -46,7 +48,9 @@ public sealed partial class SandboxClient
         var type = options.Type ?? _options.DefaultType;
         var image = ImageReference.Parse(options.Image ?? DefaultImage);
         var context = Incus.Instances.Context($"Creating sandbox '{name}'", name) with { Image = image.ToString() };
-        var mounts = (options.Mounts ?? []).Select(m => HostMounts.Validate(m, type)).ToList();
+        if (!Enum.IsDefined(options.Network))
+            throw new ArgumentOutOfRangeException(nameof(options), options.Network, "SandboxOptions.Network must be Default or None.");
+        var mounts = (options.Mounts ?? []).Select(m => HostMounts.Validate(m, type, SocketPath)).ToList();
         HostMounts.EnsureDistinctTargets(mounts);
 
         if (type == SandboxType.VirtualMachine)
@@ -54,11 +58,14 @@ public sealed partial class SandboxClient
         // The checks are independent reads: run them together.
         var exists = ExistsAsync(name, cancellationToken);
         var resolving = ResolveImageAsync(image, type, cancellationToken);
-        var devices = BuildDevicesAsync(options, cancellationToken);
+        var profiles = Incus.Profiles.GetAllAsync(options.Profiles, cancellationToken);
         var shifting = mounts.Count > 0 ? HostMounts.SupportsShiftAsync(Incus, cancellationToken) : Task.FromResult(false);
         if (await exists.ConfigureAwait(false))
             throw IncusErrorMapper.Map(409, $"Name \"{name}\" already in use", context);
         var source = await resolving.ConfigureAwait(false);
+        var profileList = await profiles.ConfigureAwait(false);
+        if (!options.AllowUnsafeProfiles && ProfileSafety.Check(profileList) is { Count: > 0 } findings)
+            throw ProfileSafety.Refusal(findings, name);
 
         var createId = SandboxNames.Generate("c")[2..];
         var body = new InstancesPost
@@ -70,7 +77,7 @@ public sealed partial class SandboxClient
             Ephemeral = options.Ephemeral,
             Profiles = options.Profiles,
             Config = BuildConfig(options, image, createId),
-            Devices = await devices.ConfigureAwait(false),
+            Devices = BuildDevices(options, profileList),
         };
         var canShift = await shifting.ConfigureAwait(false);
         var mountPlans = mounts.Select(m => HostMounts.Build(m, type, canShift)).ToList();
@@ -141,11 +148,16 @@ public sealed partial class SandboxClient
         var operation = await request.WaitAsync(cancellationToken).ConfigureAwait(false);
         await Incus.Operations.WaitAsync(operation.Id, context, cancellationToken).ConfigureAwait(false);
         var instance = await Incus.Instances.GetAsync(owned.Name, cancellationToken).ConfigureAwait(false);
+        // A profile edited between the check and the creation is caught here, on what the daemon applied.
+        if (!options.AllowUnsafeProfiles && ProfileSafety.Check(instance.ExpandedConfig) is { Count: > 0 } applied)
+            throw ProfileSafety.Refusal(applied, owned.Name);
 
         var address = await WaitUntilReadyAsync(instance, options.Timeout, options.Timeout - stopwatch.Elapsed, cancellationToken).ConfigureAwait(false);
         var sandbox = new Sandbox(this, instance, options.AutoDestroy ? owned : null, address);
         foreach (var plan in mountPlans.Where(p => p.IsOverlay))
             await HostMounts.MountOverlayAsync(sandbox, plan.Info, cancellationToken).ConfigureAwait(false);
+            foreach (var plan in mountPlans.Where(p => p.Info.Mode == MountMode.ReadWrite && body.Type == "container"))
+                await HostMounts.EnsureWritableAsync(sandbox, instance, plan.Info, cancellationToken).ConfigureAwait(false);
         return sandbox;
     }
 
@@ -226,20 +238,30 @@ public sealed partial class SandboxClient
         }
         if (options.Limits.Memory is { } memory)
             config["limits.memory"] = ByteSizes.Validate(memory, "Limits.Memory", allowPercent: true);
+        if (options.Limits.Processes is { } processes)
+        {
+            if (processes < 1)
+                throw new ArgumentOutOfRangeException(nameof(options), processes, "Limits.Processes must be at least 1 (null for no limit).");
+            config["limits.processes"] = processes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         return config;
     }
 
-    // A disk size needs the root device spelled out, on the pool the profiles would have used.
-    private async Task<Dictionary<string, Dictionary<string, string>>> BuildDevicesAsync(SandboxOptions options, CancellationToken cancellationToken)
+    // A disk size needs the root device spelled out, on the pool the profiles would have used. No network replaces
+    // each of the profiles' NICs by a device of type none under the same name, which removes it from the instance.
+    private static Dictionary<string, Dictionary<string, string>> BuildDevices(SandboxOptions options, IEnumerable<Profile> profiles)
     {
         var devices = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        if (options.Network == SandboxNetwork.None)
+        {
+            foreach (var nic in ProfilesApi.FindNics(profiles))
+                devices[nic] = new Dictionary<string, string>(StringComparer.Ordinal) { ["type"] = "none" };
+        }
         if (options.Limits.Disk is not { } disk)
             return devices;
         var size = ByteSizes.Validate(disk, "Limits.Disk", allowPercent: false);
-        var root = await Incus.Profiles.FindRootDiskAsync(options.Profiles, cancellationToken).ConfigureAwait(false);
-        if (root is null)
-            return devices;
-        devices[root.Value.Name] = new Dictionary<string, string>(root.Value.Device, StringComparer.Ordinal) { ["size"] = size };
+        if (ProfilesApi.FindRootDisk(profiles) is { } root)
+            devices[root.Name] = new Dictionary<string, string>(root.Device, StringComparer.Ordinal) { ["size"] = size };
         return devices;
     }
 

@@ -82,6 +82,7 @@ public sealed partial class SandboxClient
         var nic = devices.FirstOrDefault(d => d.GetValueOrDefault("type") == "nic");
         var checks = new List<HealthCheck>
         {
+            await CheckProfileIsolationAsync(cancellationToken).ConfigureAwait(false),
             root is null
                 ? new HealthCheck("root disk", CheckStatus.Failed, "the default profile has none", "incus profile device add default root disk path=/ pool=default (or ./build.sh bootstrap)")
                 : new HealthCheck("root disk", CheckStatus.Ok, $"default profile, pool '{root.GetValueOrDefault("pool")}'"),
@@ -98,6 +99,24 @@ public sealed partial class SandboxClient
             ? new HealthCheck("network", CheckStatus.Failed, $"the default profile's NIC uses '{network}', which does not exist", "incus network create incusbr0 (or ./build.sh bootstrap)")
             : new HealthCheck("network", CheckStatus.Ok, $"{network} ({(answer.Metadata.TryGetProperty("config", out var c) && c.TryGetProperty("ipv4.address", out var a) ? a.GetString() : "managed elsewhere")})"));
         return checks;
+    }
+
+    // The default profile is what every sandbox gets: an unsafe one fails the check. Another profile only warns,
+    // as it matters only to sandboxes created with it.
+    private async Task<HealthCheck> CheckProfileIsolationAsync(CancellationToken cancellationToken)
+    {
+        var unsafeProfiles = (await Incus.Profiles.ListAsync(cancellationToken).ConfigureAwait(false))
+            .Select(p => (p.Name, Findings: ProfileSafety.Check([p])))
+            .Where(p => p.Findings.Count > 0)
+            .OrderBy(p => p.Name != "default").ThenBy(p => p.Name, StringComparer.Ordinal)
+            .ToList();
+        if (unsafeProfiles.Count == 0)
+            return new HealthCheck("profile isolation", CheckStatus.Ok, "no profile makes sandboxes privileged or sets security.nesting or raw.* keys");
+        var found = string.Join("; ", unsafeProfiles.Select(p => $"profile '{p.Name}' sets {string.Join(", ", p.Findings.Select(f => f.Key))}"));
+        var fix = string.Join("; ", unsafeProfiles.SelectMany(p => p.Findings.Select(f => $"incus profile unset {p.Name} {f.Key}")));
+        return new HealthCheck("profile isolation", unsafeProfiles[0].Name == "default" ? CheckStatus.Failed : CheckStatus.Warning,
+            $"{found}: sandboxes created with it would not be isolated from the host, so creation refuses them",
+            $"{fix} (or opt in per sandbox: SandboxOptions.AllowUnsafeProfiles, --allow-unsafe-profiles)");
     }
 
     private async Task<HealthCheck> CheckDefaultImageAsync(CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using IncusTestKit.Errors;
 using IncusTestKit.Mounts;
 
 namespace IncusTestKit.Sandboxes;
@@ -15,7 +16,7 @@ public sealed record SandboxOptions
     /// Default: <c>sandbox-</c> and a cryptographically random suffix.</summary>
     public string? Name { get; init; }
 
-    /// <summary>CPU, memory and disk limits.</summary>
+    /// <summary>CPU, memory, disk and process limits.</summary>
     public SandboxLimits Limits { get; init; } = SandboxLimits.Default;
 
     /// <summary>Incus profiles to apply, in order. Default: <c>default</c>.</summary>
@@ -39,4 +40,16 @@ public sealed record SandboxOptions
     /// <summary>Host folders to mount; every one is in place when <see cref="SandboxClient.CreateAsync"/> returns.
     /// Sources must exist and targets be distinct. See <see cref="Sandbox.MountAsync"/>.</summary>
     public IReadOnlyList<MountOptions> Mounts { get; init; } = [];
+
+    /// <summary>
+    /// <see cref="SandboxNetwork.None"/> gives the sandbox no network card at all (only loopback), whatever its
+    /// profiles say, and creation does not wait for an address. Default: <see cref="SandboxNetwork.Default"/>, the profiles' network.
+    /// </summary>
+    public SandboxNetwork Network { get; init; } = SandboxNetwork.Default;
+
+    /// <summary>
+    /// Create the sandbox even if its profiles make it privileged or add raw or nesting settings (see
+    /// <see cref="UnsafeProfileException"/>). Default: false, so an unprivileged sandbox is checked, not assumed.
+    /// </summary>
+    public bool AllowUnsafeProfiles { get; init; }
 }

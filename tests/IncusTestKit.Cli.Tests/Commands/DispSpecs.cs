@@ -40,6 +40,25 @@ public sealed class DispSpecs
     }
 
     [Fact]
+    public async Task No_network_and_a_process_limit_reach_the_disposable_sandbox()
+    {
+        await IncusDaemon.RequireAsync();
+        // A bounded fork bomb: the shell gives up at the limit, long before 1000 processes.
+        var result = await IsbTool.RunAsync("disp", "--image", TestImages.Busybox, "--no-network", "--processes", "100", "--cmd",
+            "ls /sys/class/net; i=0; while [ $i -lt 1000 ]; do sleep 30 </dev/null >/dev/null 2>&1 & i=$((i+1)); done; echo unreachable");
+        try
+        {
+            result.ExitCode.ShouldBe(2, result.StandardError);
+            result.StandardOutput.ShouldBe("lo\n");
+            result.StandardError.ShouldContain("can't fork");
+        }
+        finally
+        {
+            await DispInstances.DestroyNamedInAsync(result.StandardError);
+        }
+    }
+
+    [Fact]
     public async Task The_tools_exit_code_is_the_commands_and_the_sandbox_is_gone_after_a_failure_too()
     {
         await IncusDaemon.RequireAsync();

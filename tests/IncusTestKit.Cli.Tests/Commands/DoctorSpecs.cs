@@ -9,7 +9,7 @@ namespace IncusTestKit.Cli.Tests.Commands;
 public sealed class DoctorSpecs
 {
     private static readonly string[] Checks =
-        ["config", "socket", "permissions", "daemon", "storage pool", "root disk", "network", "default image", "idmapped mounts", "virtual machines"];
+        ["config", "socket", "permissions", "daemon", "storage pool", "profile isolation", "root disk", "network", "default image", "idmapped mounts", "virtual machines"];
 
     [Fact]
     public async Task On_a_machine_set_up_by_the_bootstrap_every_check_passes_or_only_warns()

@@ -59,6 +59,72 @@ public sealed class FilesSpecs(BusyboxSandbox shared) : IClassFixture<BusyboxSan
     }
 
     [Fact]
+    public async Task Pull_warns_about_each_entry_it_skips_and_never_creates_a_link_that_leaves_the_tree()
+    {
+        await IncusDaemon.RequireAsync();
+        var name = (await shared.GetAsync()).Name;
+        using var host = new HostFolder();
+        var remote = $"/tmp/{TestNames.New("pull")}";
+        var setup = await IsbTool.RunAsync("exec", name, "--sh",
+            $"mkdir -p {remote} && cd {remote} && ln -s /etc escape && ln -s a.txt inside && echo a > a.txt && head -c 3000 /dev/zero > big && ln -s /tmp \"$(printf 'x\\nwarning: forged')\"");
+        setup.ExitCode.ShouldBe(0, setup.StandardError);
+
+        var pull = await IsbTool.RunAsync("pull", name, remote, host["out"], "--max-file-size", "1KB");
+
+        pull.ExitCode.ShouldBe(0, pull.StandardError);
+        pull.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries).ShouldBe([
+            $"warning: {remote}/big: skipped: 2.9 KiB is over the limit of 1 KiB per file",
+            $"warning: {remote}/escape: skipped: it points to '/etc', outside '{remote}', so it is not created on the host",
+            $"warning: {remote}/x\\nwarning: forged: skipped: it points to '/tmp', outside '{remote}', so it is not created on the host",
+        ]);
+        new FileInfo(host["out/escape"]).Exists.ShouldBeFalse();
+        new FileInfo(host["out/inside"]).LinkTarget.ShouldBe("a.txt");
+        File.ReadAllText(host["out/a.txt"]).ShouldBe("a\n");
+    }
+
+    [Fact]
+    public async Task Pull_refuses_a_tree_over_max_total_size_and_its_help_teaches_the_limits()
+    {
+        await IncusDaemon.RequireAsync();
+        var name = (await shared.GetAsync()).Name;
+        using var host = new HostFolder();
+        var remote = $"/tmp/{TestNames.New("pull")}";
+        (await IsbTool.RunAsync("exec", name, "--sh", $"mkdir -p {remote} && head -c 3000 /dev/zero > {remote}/big")).ExitCode.ShouldBe(0);
+
+        var pull = await IsbTool.RunAsync("pull", name, remote, host["out"], "--max-total-size", "2KB");
+        var help = await IsbTool.RunAsync("pull", "--help");
+        var bad = await IsbTool.RunAsync("pull", name, remote, host["out"], "--max-file-size", "lots");
+
+        pull.ExitCode.ShouldBe(1);
+        pull.StandardError.ShouldStartWith("error: ");
+        pull.StandardError.ShouldContain("over the limit of 2 KiB; nothing was written");
+        Directory.Exists(host["out"]).ShouldBeFalse();
+        help.StandardOutput.ShouldContain("--max-file-size <size>");
+        help.StandardOutput.ShouldContain("--max-total-size <size>");
+        help.StandardOutput.ShouldContain("--stall-timeout <duration>");
+        help.StandardOutput.ShouldContain("symlinks that leave the copied tree are skipped");
+        bad.ExitCode.ShouldNotBe(0);
+        bad.StandardError.ShouldContain("'lots' is not a size");
+    }
+
+    [Fact]
+    public async Task Push_warns_about_a_fifo_and_pushes_the_rest()
+    {
+        await IncusDaemon.RequireAsync();
+        var name = (await shared.GetAsync()).Name;
+        using var host = new HostFolder();
+        host.Write("tree/a.txt", "a");
+        await CliWrap.Cli.Wrap("mkfifo").WithArguments([host["tree/fifo"]]).ExecuteAsync(TestContext.Current.CancellationToken);
+        var remote = $"/tmp/{TestNames.New("push")}";
+
+        var push = await IsbTool.RunAsync("push", name, host["tree"], remote);
+
+        push.ExitCode.ShouldBe(0, push.StandardError);
+        push.StandardError.ShouldBe($"warning: {host["tree/fifo"]}: skipped: it is a FIFO; reading it could block or never end\n");
+        (await IsbTool.RunAsync("exec", name, "--", "ls", remote)).StandardOutput.ShouldBe("a.txt\n");
+    }
+
+    [Fact]
     public async Task Cat_prints_a_binary_file_byte_for_byte()
     {
         await IncusDaemon.RequireAsync();

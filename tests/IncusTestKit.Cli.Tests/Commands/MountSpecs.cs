@@ -72,6 +72,7 @@ public sealed class MountSpecs(BusyboxSandbox shared) : IClassFixture<BusyboxSan
         try
         {
             (await IsbTool.RunAsync("mount", name, overlay.Path, first)).ExitCode.ShouldBe(0);
+            await readWrite.ChownAsync(await SandboxIdMap.HostUidOfRootAsync(name));
             (await IsbTool.RunAsync("mount", name, readWrite.Path, second, "--mode", "rw")).ExitCode.ShouldBe(0);
 
             var table = await IsbTool.RunAsync("mounts", name);

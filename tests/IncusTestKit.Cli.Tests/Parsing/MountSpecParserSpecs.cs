@@ -17,6 +17,13 @@ public sealed class MountSpecParserSpecs
         MountSpecParser.Parse(text).ShouldBe(new MountOptions(source, target) { Mode = mode });
 
     [Theory]
+    [InlineData("/:/host:ro,force", MountMode.ReadOnly)]
+    [InlineData("/:/host:force", MountMode.Overlay)]
+    [InlineData("/:/host:RW,Force", MountMode.ReadWrite)]
+    public void Force_after_the_mode_allows_a_system_folder(string text, MountMode mode) =>
+        MountSpecParser.Parse(text).ShouldBe(new MountOptions("/", "/host") { Mode = mode, AllowDangerousSource = true });
+
+    [Theory]
     [InlineData("src:/work", "/home/me/project/src")]
     [InlineData("./src:/work", "/home/me/project/src")]
     [InlineData("../data:/data", "/home/me/data")]
@@ -35,6 +42,8 @@ public sealed class MountSpecParserSpecs
     [InlineData("/srv/app:work", "absolute target")]
     [InlineData("/srv/app:", "absolute target")]
     [InlineData("/srv/app:/work:rwx", "unknown mode 'rwx'")]
+    [InlineData("/srv/app:/work:ro,rw", "unknown mode 'ro,rw'")]
+    [InlineData("/srv/app:/work:force,ro", "unknown mode 'force,ro'")]
     public void A_malformed_spec_says_what_is_wrong(string text, string problem)
     {
         var error = Should.Throw<FormatException>(() => MountSpecParser.Parse(text));

@@ -40,7 +40,15 @@ public sealed class HostFolder : IDisposable
     public static string Fingerprint(string root)
     {
         var lines = new List<string>();
-        foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        AddEntries(root, new DirectoryInfo(root), lines);
+        lines.Sort(StringComparer.Ordinal);
+        return string.Join('\n', lines);
+    }
+
+    // By hand rather than with RecurseSubdirectories, which descends into symlinks to folders (a link to "." loops).
+    private static void AddEntries(string root, DirectoryInfo directory, List<string> lines)
+    {
+        foreach (var entry in directory.EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0 }))
         {
             var relative = System.IO.Path.GetRelativePath(root, entry.FullName);
             if (entry.LinkTarget is { } target)
@@ -51,9 +59,18 @@ public sealed class HostFolder : IDisposable
             var mode = OperatingSystem.IsWindows() ? "" : Convert.ToString((int)File.GetUnixFileMode(entry.FullName), 8);
             var content = entry is DirectoryInfo ? "dir" : "file " + Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(entry.FullName)));
             lines.Add($"{relative} {mode} {content}");
+            if (entry is DirectoryInfo sub)
+                AddEntries(root, sub, lines);
         }
-        lines.Sort(StringComparer.Ordinal);
-        return string.Join('\n', lines);
+    }
+
+    /// <summary>Gives the folder and everything in it to a host uid (and the gid of the same number), as <c>chown -R</c>.</summary>
+    public async Task ChownAsync(long uid)
+    {
+        var result = await CliWrap.Cli.Wrap("chown").WithArguments(["-R", $"{uid}:{uid}", Path])
+            .WithValidation(CliWrap.CommandResultValidation.None).ExecuteAsync();
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException($"chown -R {uid} {Path} failed with exit code {result.ExitCode}.");
     }
 
     public void Dispose()

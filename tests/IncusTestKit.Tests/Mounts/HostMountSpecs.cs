@@ -46,6 +46,8 @@ public sealed class HostMountSpecs(BusyboxSandbox shared) : IClassFixture<Busybo
         var sandbox = await shared.GetAsync();
         using var host = new HostFolder();
         host.Write("existing.txt", "old\n");
+        // Root in the sandbox writes as its unprivileged host uid, so the folder is made that uid's.
+        await host.ChownAsync(await MountSafetySpecs.HostUidOfRootAsync(sandbox));
 
         await sandbox.MountAsync(new MountOptions(host.Path, "/mnt/rw") { Mode = MountMode.ReadWrite }, Ct);
         try
