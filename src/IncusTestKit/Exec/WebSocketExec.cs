@@ -54,6 +54,10 @@ internal sealed class WebSocketExec
         var context = _client.Instances.Context($"Running '{string.Join(' ', argv)}' in sandbox '{_instance}'", _instance);
         var (operation, control, streams) = await StartAsync(body, context, cancellationToken).ConfigureAwait(false);
         var (stdin, stdout, stderr) = (streams[0], streams[1], streams[2]);
+        // The operation is waited on from the start, alongside the streams: its wait rounds are what shows the daemon
+        // still answers while a quiet command sends nothing, and a round it leaves unanswered ends the call.
+        using var waitStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var finished = _client.Operations.WaitFinalAsync(operation.Id, context.What, waitStop.Token);
         try
         {
             if (control is not null)
@@ -71,7 +75,7 @@ internal sealed class WebSocketExec
                 deadline.CancelAfter(_options.Timeout);
             try
             {
-                await pumps.WaitAsync(deadline.Token).ConfigureAwait(false);
+                await BothOrFirstFailure(pumps, finished).WaitAsync(deadline.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -81,7 +85,7 @@ internal sealed class WebSocketExec
                     $"Command '{string.Join(' ', argv)}' in sandbox '{_instance}' did not finish within {_options.Timeout.TotalSeconds:0.###} s; it was killed with every process it started. " +
                     "Raise CommandOptions.Timeout (--timeout) if it needs longer.");
             }
-            var done = await _client.Operations.WaitFinalAsync(operation.Id, cancellationToken).ConfigureAwait(false);
+            var done = await finished.ConfigureAwait(false);
             // The command has exited, so what it did not read of stdin no longer matters; a source that never ends
             // (an idle pipe, a terminal-less CI's open stdin) must not hold the result back.
             await feedStop.CancelAsync().ConfigureAwait(false);
@@ -103,10 +107,21 @@ internal sealed class WebSocketExec
         }
         finally
         {
+            // A daemon that stopped answering kills the command itself once it resumes: its control connection is gone.
             control?.Dispose();
             foreach (var stream in streams)
                 stream.Dispose();
+            await waitStop.CancelAsync().ConfigureAwait(false);
+            await IgnoreFailures(finished).ConfigureAwait(false);
         }
+    }
+
+    // Both ends, but the first failure at once: a wait round the daemon leaves unanswered fails while the streams still hang.
+    private static async Task BothOrFirstFailure(Task first, Task second)
+    {
+        var done = await Task.WhenAny(first, second).ConfigureAwait(false);
+        await done.ConfigureAwait(false);
+        await (done == first ? second : first).ConfigureAwait(false);
     }
 
     /// <summary>Asks for the command and attaches its websockets: control, stdin, stdout, stderr.</summary>

@@ -217,7 +217,9 @@ public sealed partial class SandboxClient
         {
             while (true)
             {
-                state = await Incus.Instances.GetStateAsync(instance.Name, deadline.Token).ConfigureAwait(false);
+                // Each read is bounded by the daemon timeout, not by this deadline (which ends the waits between reads):
+                // a daemon that stops answering is reported as that, not as a sandbox that never became ready.
+                state = await Incus.Instances.GetStateAsync(instance.Name, cancellationToken).ConfigureAwait(false);
                 var running = SandboxStates.FromStatusCode(state.StatusCode) == SandboxState.Running;
                 var address = SandboxStates.GlobalIPv4(state);
                 if (running && (!needsAddress || address is not null))
