@@ -61,9 +61,14 @@ public sealed class TerminalSession : IAsyncDisposable
                     return received.Count;
             }
         }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested && _unreachable is not null)
+        {
+            // An aborted receive ends in either; the daemon's silence is the cause.
+            ThrowIfUnreachable();
+            throw;
+        }
         catch (WebSocketException)
         {
-            ThrowIfUnreachable();
             return 0;
         }
     }
@@ -78,10 +83,14 @@ public sealed class TerminalSession : IAsyncDisposable
         {
             await _data.SendAsync(data, WebSocketMessageType.Binary, true, cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested && _unreachable is not null)
+        {
+            ThrowIfUnreachable();
+            throw;
+        }
         catch (Exception e) when (e is WebSocketException or IOException)
         {
-            // The program has exited and the daemon closed its input, or the daemon stopped answering.
-            ThrowIfUnreachable();
+            // The program has exited and the daemon closed its input.
         }
         finally
         {

@@ -46,8 +46,9 @@ public sealed class DaemonStallSpecs
                 },
             }, ct);
             await ticking.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
+            await using var terminal = await sandbox.StartTerminalAsync(["sh"], cancellationToken: ct);
 
-            Outcome streamed, listed, executed, read, created;
+            Outcome streamed, listed, executed, read, created, shown;
             await using (await BootstrapDaemon.PauseAsync(TimeSpan.FromSeconds(60), ct))
             {
                 // Bounded here too, so a regression fails the test instead of hanging it with the daemon frozen.
@@ -56,9 +57,10 @@ public sealed class DaemonStallSpecs
                     TimeAsync(() => client.ListAsync(cancellationToken: ct)),
                     TimeAsync(() => sandbox.RunCommandAsync(["true"], cancellationToken: ct)),
                     TimeAsync(() => sandbox.Fs.ReadFileAsync("/tmp/kept", cancellationToken: ct)),
-                    TimeAsync(() => client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = unborn }, ct)))
+                    TimeAsync(() => client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = unborn }, ct)),
+                    TimeAsync(() => ReadToEndAsync(terminal, ct)))
                     .WaitAsync(TimeSpan.FromSeconds(30), ct);
-                (streamed, listed, executed, read, created) = (outcomes[0], outcomes[1], outcomes[2], outcomes[3], outcomes[4]);
+                (streamed, listed, executed, read, created, shown) = (outcomes[0], outcomes[1], outcomes[2], outcomes[3], outcomes[4], outcomes[5]);
             }
 
             streamed.ShouldBeNotAnswering(WaitBound + Slack, "an exec already streaming");
@@ -67,6 +69,7 @@ public sealed class DaemonStallSpecs
             executed.ShouldBeNotAnswering(Bound + Slack, "a new exec");
             read.ShouldBeNotAnswering(Bound + Slack, "a file read");
             created.ShouldBeNotAnswering(Bound + Slack, "a create");
+            shown.ShouldBeNotAnswering(WaitBound + Slack, "a quiet terminal");
 
             (await client.ListAsync(cancellationToken: ct)).Select(s => s.Name).ShouldContain(sandbox.Name);
             (await sandbox.RunCommandAsync("echo back", cancellationToken: ct)).Stdout.ShouldBe("back\n");
@@ -99,6 +102,14 @@ public sealed class DaemonStallSpecs
         catch (Exception e)
         {
             return new Outcome(e, stopwatch.Elapsed);
+        }
+    }
+
+    private static async Task ReadToEndAsync(TerminalSession terminal, CancellationToken ct)
+    {
+        var buffer = new byte[4096];
+        while (await terminal.ReadOutputAsync(buffer, ct) > 0)
+        {
         }
     }
 
