@@ -44,6 +44,8 @@ internal static class TerminalBridge
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         var first = await Task.WhenAny(output, detached.Task, cancelled.Task);
+        if (first == output)
+            await output; // the daemon stopping to answer ends the session with its error
         return first == output ? BridgeEnd.Exited
             : first == detached.Task ? BridgeEnd.Detached
             : BridgeEnd.Cancelled;

@@ -52,7 +52,9 @@ internal static class ErrorReporter
     {
         IncusUnavailableException u => (u.Message, u.Reason == IncusUnavailableReason.SocketMissing
             ? "Choose the socket with --socket PATH or INCUS_SOCKET; check the daemon with: incus info"
-            : null),
+            : u.Waited is not null
+                ? "Give a daemon that is only slow longer with --daemon-timeout (for example 2m) or ISB_DAEMON_TIMEOUT (seconds)"
+                : null),
         IncusTestKitException x => (x.Message, null),
         ArgumentException a => (WithoutParameterName(a), null),
         FormatException f => (f.Message, null),

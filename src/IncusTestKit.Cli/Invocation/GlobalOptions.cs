@@ -6,8 +6,8 @@ namespace IncusTestKit.Cli.Invocation;
 
 /// <summary>
 /// Options every verb takes (they are recursive: <c>dotnet isb --project p list</c> and <c>dotnet isb list --project p</c>
-/// both work). What they leave unset comes from <c>INCUS_SOCKET</c>, <c>INCUS_REMOTE</c>, <c>INCUS_PROJECT</c> and
-/// <c>ISB_IMAGE</c>, through the SDK's own defaults.
+/// both work). What they leave unset comes from <c>INCUS_SOCKET</c>, <c>INCUS_REMOTE</c>, <c>INCUS_PROJECT</c>,
+/// <c>ISB_IMAGE</c> and <c>ISB_DAEMON_TIMEOUT</c>, through the SDK's own defaults.
 /// </summary>
 internal static class GlobalOptions
 {
@@ -35,12 +35,19 @@ internal static class GlobalOptions
         Recursive = true,
     };
 
+    /// <summary><c>--daemon-timeout</c>: how long the daemon may take to answer each step before the verb gives up (0: no bound).</summary>
+    public static readonly Option<TimeSpan?> DaemonTimeout = Recursive(CommonOptions.Duration("--daemon-timeout",
+        "How long the Incus daemon may take to answer before giving up, per request and per step of a transfer; " +
+        "a long command or transfer is not cut short by it (0: no bound) [default: ISB_DAEMON_TIMEOUT seconds, else 30s]",
+        allowZero: true));
+
     /// <summary>Adds the options to the root command.</summary>
     public static void AddTo(RootCommand root)
     {
         root.Options.Add(Project);
         root.Options.Add(Socket);
         root.Options.Add(Remote);
+        root.Options.Add(DaemonTimeout);
     }
 
     /// <summary>A client configured by these options, then the environment, then the defaults.</summary>
@@ -58,7 +65,14 @@ internal static class GlobalOptions
         SocketPath = NullIfEmpty(parseResult.GetValue(Socket)),
         Remote = NullIfEmpty(parseResult.GetValue(Remote)),
         DefaultImage = NullIfEmpty(defaultImage),
+        DaemonTimeout = parseResult.GetValue(DaemonTimeout) is { } timeout ? (timeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : timeout) : null,
     });
+
+    private static Option<T> Recursive<T>(Option<T> option)
+    {
+        option.Recursive = true;
+        return option;
+    }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

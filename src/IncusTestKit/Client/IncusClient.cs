@@ -10,9 +10,9 @@ namespace IncusTestKit.Client;
 /// </summary>
 internal sealed class IncusClient : IDisposable
 {
-    public IncusClient(string socketPath, string project)
+    public IncusClient(string socketPath, string project, TimeSpan daemonTimeout)
     {
-        Transport = new IncusTransport(socketPath);
+        Transport = new IncusTransport(socketPath, daemonTimeout);
         Project = project;
         Server = new ServerApi(this);
         Instances = new InstancesApi(this);
@@ -39,7 +39,7 @@ internal sealed class IncusClient : IDisposable
     /// <summary>Sends a request; a daemon error becomes the mapped exception.</summary>
     public async Task<IncusResponse> RequestAsync(HttpMethod method, string path, HttpContent? body, IncusErrorContext context, CancellationToken cancellationToken)
     {
-        var response = await Transport.SendAsync(method, path, body, cancellationToken).ConfigureAwait(false);
+        var response = await Transport.SendAsync(method, path, body, context.What, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         if (response.IsError)
             throw IncusErrorMapper.Map(response.ErrorCode, response.Error, context);
         return response;

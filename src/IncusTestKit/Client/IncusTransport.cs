@@ -21,9 +21,10 @@ internal sealed class IncusTransport : IDisposable
     private readonly SocketsHttpHandler _webSocketHandler;
     private readonly HttpClient _http;
 
-    public IncusTransport(string socketPath)
+    public IncusTransport(string socketPath, TimeSpan daemonTimeout)
     {
         SocketPath = socketPath;
+        DaemonTimeout = daemonTimeout;
         _handler = new SocketsHttpHandler
         {
             ConnectCallback = (_, _) => ValueTask.FromResult<Stream>(new FirstWriteConnectStream(ConnectAsync)),
@@ -36,13 +37,16 @@ internal sealed class IncusTransport : IDisposable
         {
             ConnectCallback = (_, _) => ValueTask.FromResult<Stream>(new PeerClosedTolerantStream(new FirstWriteConnectStream(ConnectAsync))),
         };
-        // No global timeout: /wait long-polls and transfers can be large. Every call is bounded by its token.
+        // No global timeout: /wait long-polls and transfers can be long. Every step is bounded by DaemonTimeout instead (see SendRawAsync).
         _http = new HttpClient(_handler, disposeHandler: false) { BaseAddress = BaseUri, Timeout = Timeout.InfiniteTimeSpan };
     }
 
     public string SocketPath { get; }
 
-    // Called by the first write on a connection (see FirstWriteConnectStream), so the request's token bounds it.
+    /// <summary>How long the daemon may take to answer each step of a call (see <see cref="Configuration.SandboxClientOptions.DaemonTimeout"/>).</summary>
+    public TimeSpan DaemonTimeout { get; }
+
+    // Called by the first write on a connection (see FirstWriteConnectStream), so the request's bound covers it.
     private async ValueTask<Stream> ConnectAsync(CancellationToken cancellationToken)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -59,24 +63,66 @@ internal sealed class IncusTransport : IDisposable
     }
 
     /// <summary>Sends a request and parses the daemon's envelope; daemon errors are returned, not thrown.</summary>
-    public async Task<IncusResponse> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    public Task<IncusResponse> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken) =>
+        SendAsync(method, path, content, null, TimeSpan.Zero, cancellationToken);
+
+    /// <summary>As above, saying what the call is for (in the error when the daemon does not answer) and how long the
+    /// daemon may legitimately hold the answer back on top of <see cref="DaemonTimeout"/> (a long-poll).</summary>
+    public async Task<IncusResponse> SendAsync(HttpMethod method, string path, HttpContent? content, string? what, TimeSpan longPoll, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
-        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, what, longPoll, cancellationToken).ConfigureAwait(false);
         return await ReadEnvelopeAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends a request and hands back the raw response (for file and log bodies).</summary>
-    public async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
+    public Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken) =>
+        SendRawAsync(request, completion, null, TimeSpan.Zero, cancellationToken);
+
+    /// <summary>
+    /// Sends a request and hands back the raw response. The daemon gets <see cref="DaemonTimeout"/> (plus
+    /// <paramref name="longPoll"/>) to answer, counted from the moment the whole request is sent, and as long again for
+    /// each write of the request's body and each read of the answer's: a transfer is bounded by its progress, never
+    /// by its size.
+    /// </summary>
+    /// <exception cref="IncusUnavailableException">The daemon cannot be reached, or did not answer in time.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, HttpCompletionOption completion, string? what, TimeSpan longPoll,
+        CancellationToken cancellationToken)
     {
-        try
+        var described = $"{request.Method} {request.RequestUri?.OriginalString.Split('?')[0]}";
+        var bound = DaemonTimeout == Timeout.InfiniteTimeSpan ? DaemonTimeout : DaemonTimeout + longPoll;
+        HttpResponseMessage response;
+        using (var deadline = new DaemonDeadline(bound, cancellationToken))
         {
-            return await _http.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
+            if (request.Content is { } body)
+                request.Content = new BoundedRequestContent(body, deadline);
+            try
+            {
+                // Always headers first: the body is read below through a stream that bounds each read.
+                response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or HttpRequestException or IOException or SocketException && !cancellationToken.IsCancellationRequested)
+            {
+                // The connect timeout is the same bound, so any cancellation the caller did not ask for is the daemon's silence.
+                throw deadline.Expired || e is OperationCanceledException ? NotAnswering(what, described, deadline.Bound, e) : Unavailable(e);
+            }
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or SocketException && !cancellationToken.IsCancellationRequested)
+        // A long-poll's headers can come at once and its body only at the end of the poll (/wait does that).
+        response.Content = new BoundedResponseContent(response.Content, this, what, described, bound);
+        if (completion == HttpCompletionOption.ResponseContentRead)
         {
-            throw Unavailable(e);
+            try
+            {
+                await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                response.Dispose();
+                throw;
+            }
         }
+        return response;
     }
 
     public static async Task<IncusResponse> ReadEnvelopeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -95,18 +141,29 @@ internal sealed class IncusTransport : IDisposable
         }
     }
 
-    /// <summary>Opens a websocket (exec streams, events) over the same socket.</summary>
+    /// <summary>
+    /// Opens a websocket (exec streams, terminals, consoles) over the same socket; the connection and the handshake
+    /// are bounded by <see cref="DaemonTimeout"/>. What flows afterwards is not: a quiet command is not a stuck daemon
+    /// (the operation's wait rounds tell those apart, see <see cref="OperationsApi"/>).
+    /// </summary>
     public async Task<ClientWebSocket> ConnectWebSocketAsync(string pathAndQuery, CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        var path = pathAndQuery.Split('?')[0];
+        using var deadline = new DaemonDeadline(DaemonTimeout, cancellationToken);
         try
         {
             var uri = new Uri("ws://incus" + pathAndQuery);
             using var invoker = new HttpMessageInvoker(_webSocketHandler, disposeHandler: false);
-            await socket.ConnectAsync(uri, invoker, cancellationToken).ConfigureAwait(false);
+            await socket.ConnectAsync(uri, invoker, deadline.Token).ConfigureAwait(false);
             return socket;
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException && deadline.Expired)
+        {
+            socket.Dispose();
+            throw NotAnswering(null, $"opening the websocket {path}", deadline.Bound, e);
         }
         catch (WebSocketException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -114,7 +171,7 @@ internal sealed class IncusTransport : IDisposable
             socket.Dispose();
             if (status == 0 || e.InnerException is HttpRequestException or IOException or SocketException)
                 throw Unavailable(e);
-            throw new WebSocketRefusedException(status, $"The daemon refused the websocket {pathAndQuery.Split('?')[0]} with HTTP {(int)status}.", e);
+            throw new WebSocketRefusedException(status, $"The daemon refused the websocket {path} with HTTP {(int)status}.", e);
         }
         catch
         {
@@ -122,6 +179,23 @@ internal sealed class IncusTransport : IDisposable
             throw;
         }
     }
+
+    /// <summary>The daemon took longer than its bound: what was being done, for how long, and what to do about it.</summary>
+    /// <param name="what">What the call was for, as a person would say it; null when only the request is known.</param>
+    /// <param name="request">The request or step that got no answer.</param>
+    /// <param name="waited">How long it was given.</param>
+    /// <param name="cause">The cancellation or I/O error that ended the wait.</param>
+    public IncusUnavailableException NotAnswering(string? what, string request, TimeSpan waited, Exception? cause) =>
+        new(IncusUnavailableReason.NotAnswering, SocketPath,
+            (what is null ? "The Incus daemon" : $"{what}: the Incus daemon") +
+            $" on {SocketPath} did not answer within {Seconds(waited)} ({request}); it is stuck or overloaded. " +
+            "Check it with 'incus info'; if it stays stuck, restart it (systemctl restart incus, or ./build.sh bootstrap); " +
+            $"if it is only slow, give it longer than the {Seconds(DaemonTimeout)} it has (DaemonTimeout, ISB_DAEMON_TIMEOUT).", cause)
+        {
+            Waited = waited,
+        };
+
+    private static string Seconds(TimeSpan t) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{t.TotalSeconds:0.###} s");
 
     /// <summary>Turns a transport failure into the reason a user can act on.</summary>
     public IncusUnavailableException Unavailable(Exception cause)

@@ -3,30 +3,47 @@ using IncusTestKit.Client.Models;
 
 namespace IncusTestKit.Client;
 
-/// <summary>Background operations: waiting on them with the daemon's long-poll, never a polling loop.</summary>
+/// <summary>
+/// Background operations: waiting on them with the daemon's long-poll, never a polling loop. A wait is asked in rounds
+/// (<c>/wait?timeout=N</c>), each of which the daemon answers after N seconds at the latest, done or not: a round it
+/// does not answer within N plus the daemon timeout means it stopped answering, while an operation that legitimately
+/// runs for an hour just takes many rounds. These rounds are also what proves the daemon alive while a quiet command's
+/// streams carry nothing.
+/// </summary>
 internal sealed class OperationsApi(IncusClient client)
 {
-    // Short enough that a wedged wait is noticed, long enough that a wait costs one request.
-    private const int WaitSliceSeconds = 30;
+    // Without a daemon timeout, one request per half-minute of waiting; with one, rounds of half of it, so a daemon that
+    // stops answering is noticed within about one and a half times the timeout.
+    private const int MaxRoundSeconds = 30;
+
+    private int RoundSeconds => client.Transport.DaemonTimeout == Timeout.InfiniteTimeSpan
+        ? MaxRoundSeconds
+        : Math.Clamp((int)Math.Ceiling(client.Transport.DaemonTimeout.TotalSeconds / 2), 1, MaxRoundSeconds);
 
     /// <summary>Waits until the operation is final; returns it when it succeeded and throws the mapped error when it failed.</summary>
     public async Task<Operation> WaitAsync(string id, IncusErrorContext context, CancellationToken cancellationToken)
     {
-        var done = await WaitFinalAsync(id, cancellationToken).ConfigureAwait(false);
+        var done = await WaitFinalAsync(id, context.What, cancellationToken).ConfigureAwait(false);
         return done.Succeeded ? done : throw IncusErrorMapper.Map(done.StatusCode == 401 ? 400 : 500, done.Err, context);
     }
 
     /// <summary>
-    /// Waits until the operation is final and returns it, failed or not. /wait answers HTTP 200 even for a failed
-    /// operation or its own timeout, so an error body is told apart by reading the operation itself; one that has
-    /// already expired is rebuilt from the error text.
+    /// Waits until the operation is final and returns it, failed or not. /wait answers HTTP 200 (and sends its headers)
+    /// at once, and its body when the operation ends or the round is over, even for a failed operation or its own
+    /// timeout, so an error body is told apart by reading the operation itself; one that has already expired is
+    /// rebuilt from the error text.
     /// </summary>
-    public async Task<Operation> WaitFinalAsync(string id, CancellationToken cancellationToken)
+    /// <param name="id">The operation.</param>
+    /// <param name="what">What the operation does, for the error when the daemon stops answering.</param>
+    /// <param name="cancellationToken">Cancels the wait (not the operation).</param>
+    /// <exception cref="Errors.IncusUnavailableException">The daemon did not answer a round in time, or went away.</exception>
+    public async Task<Operation> WaitFinalAsync(string id, string? what, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var response = await client.Transport.SendAsync(HttpMethod.Get,
-                $"/1.0/operations/{id}/wait?timeout={WaitSliceSeconds}", null, cancellationToken).ConfigureAwait(false);
+            var round = RoundSeconds;
+            var response = await client.Transport.SendAsync(HttpMethod.Get, $"/1.0/operations/{id}/wait?timeout={round}", null,
+                what, TimeSpan.FromSeconds(round), cancellationToken).ConfigureAwait(false);
             if (!response.IsError)
             {
                 var done = response.Metadata.Deserialize(IncusJsonContext.Default.Operation)!;
@@ -35,7 +52,7 @@ internal sealed class OperationsApi(IncusClient client)
                 continue;
             }
 
-            var current = await TryGetAsync(id, cancellationToken).ConfigureAwait(false);
+            var current = await TryGetAsync(id, what, cancellationToken).ConfigureAwait(false);
             if (current is null)
                 return new Operation { Id = id, Status = "Failure", StatusCode = 400, Err = response.Error };
             if (current.IsFinal)
@@ -44,9 +61,9 @@ internal sealed class OperationsApi(IncusClient client)
     }
 
     /// <summary>The operation, or null when it is unknown or already expired (five seconds after it ended).</summary>
-    public async Task<Operation?> TryGetAsync(string id, CancellationToken cancellationToken)
+    public async Task<Operation?> TryGetAsync(string id, string? what, CancellationToken cancellationToken)
     {
-        var response = await client.Transport.SendAsync(HttpMethod.Get, $"/1.0/operations/{id}", null, cancellationToken).ConfigureAwait(false);
+        var response = await client.Transport.SendAsync(HttpMethod.Get, $"/1.0/operations/{id}", null, what, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         return response.IsError ? null : response.Metadata.Deserialize(IncusJsonContext.Default.Operation);
     }
 

@@ -4,8 +4,8 @@ namespace IncusTestKit.Configuration;
 
 /// <summary>
 /// How a <see cref="SandboxClient"/> reaches Incus. Every property is optional: a value set here wins over
-/// the environment (<c>INCUS_SOCKET</c>, <c>INCUS_REMOTE</c>, <c>INCUS_PROJECT</c>, <c>ISB_IMAGE</c>),
-/// which wins over the defaults.
+/// the environment (<c>INCUS_SOCKET</c>, <c>INCUS_REMOTE</c>, <c>INCUS_PROJECT</c>, <c>ISB_IMAGE</c>,
+/// <c>ISB_DAEMON_TIMEOUT</c>), which wins over the defaults.
 /// </summary>
 public sealed record SandboxClientOptions
 {
@@ -26,4 +26,28 @@ public sealed record SandboxClientOptions
 
     /// <summary>The instance type used when <see cref="SandboxOptions.Type"/> is not set. Default: container.</summary>
     public SandboxType? DefaultType { get; init; }
+
+    /// <summary>
+    /// How long the Incus daemon may go without answering before a call gives up with
+    /// <see cref="Errors.IncusUnavailableException"/> (reason <see cref="Errors.IncusUnavailableReason.NotAnswering"/>),
+    /// so a daemon that is stuck (or stopped with SIGSTOP) never hangs a caller. Default: <c>ISB_DAEMON_TIMEOUT</c>
+    /// (seconds; 0 for no bound), else <see cref="DefaultDaemonTimeout"/> (30 s).
+    /// </summary>
+    /// <remarks>
+    /// <para>It bounds each step that waits on the daemon, never the total time of a call: connecting to the socket,
+    /// each request until its answer, each websocket handshake (exec, terminals, consoles), and each read or write of a
+    /// file's body that makes no progress. So a large file transfer is bounded by progress, not by its length.</para>
+    /// <para>Waits on long operations (a command that runs for an hour, a slow start) ask the daemon in rounds of half
+    /// this bound (at most 30 s): a round the daemon does not answer within the round plus this bound ends the call,
+    /// so a daemon that stops answering is noticed within about one and a half times this bound, and a quiet
+    /// command whose daemon keeps answering runs as long as it needs. A command's own limit is
+    /// <see cref="Exec.CommandOptions.Timeout"/>, which is separate.</para>
+    /// <para>The default leaves room for the 10-20 s a busy daemon can take to answer while it starts several
+    /// instances at once. <see cref="Timeout.InfiniteTimeSpan"/> means no bound; otherwise the value must be more
+    /// than zero and at most a day.</para>
+    /// </remarks>
+    public TimeSpan? DaemonTimeout { get; init; }
+
+    /// <summary>The <see cref="DaemonTimeout"/> used when neither the options nor <c>ISB_DAEMON_TIMEOUT</c> set one: 30 seconds.</summary>
+    public static TimeSpan DefaultDaemonTimeout { get; } = TimeSpan.FromSeconds(30);
 }

@@ -16,4 +16,11 @@ public sealed class IncusUnavailableException : IncusTestKitException
 
     /// <summary>The Unix socket that was tried.</summary>
     public string SocketPath { get; }
+
+    /// <summary>
+    /// How long the call waited for an answer before it gave up, when the daemon took too long
+    /// (see <see cref="Configuration.SandboxClientOptions.DaemonTimeout"/>); null when it refused or dropped the
+    /// connection instead, or could not be reached at all.
+    /// </summary>
+    public TimeSpan? Waited { get; init; }
 }

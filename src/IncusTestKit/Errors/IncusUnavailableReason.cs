@@ -7,6 +7,9 @@ public enum IncusUnavailableReason
     SocketMissing,
     /// <summary>The socket exists but this user may not open it.</summary>
     PermissionDenied,
-    /// <summary>The socket exists but the daemon refused, dropped or did not answer the connection.</summary>
+    /// <summary>
+    /// The socket exists but the daemon refused or dropped the connection, or did not answer within
+    /// <see cref="Configuration.SandboxClientOptions.DaemonTimeout"/> (then <see cref="IncusUnavailableException.Waited"/> says how long it was given).
+    /// </summary>
     NotAnswering,
 }

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Net.WebSockets;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Json;
 using IncusTestKit.Client;
-using IncusTestKit.Client.Models;
 using IncusTestKit.Errors;
 
 namespace IncusTestKit.Exec;
@@ -12,28 +12,31 @@ namespace IncusTestKit.Exec;
 /// An interactive program on a pseudo-terminal in a sandbox (<see cref="Sandboxes.Sandbox.StartTerminalAsync"/>), or
 /// the sandbox's console (<see cref="Sandboxes.Sandbox.AttachConsoleAsync"/>): write keystrokes, read what the terminal
 /// shows, resize it, send signals. The library does no console I/O; the caller connects it to a terminal (or a test).
+/// A session can stay quiet for as long as it likes; if the daemon stops answering (see
+/// <see cref="Configuration.SandboxClientOptions.DaemonTimeout"/>), reads, writes and <see cref="WaitForExitAsync"/>
+/// end in <see cref="IncusUnavailableException"/>.
 /// </summary>
 public sealed class TerminalSession : IAsyncDisposable
 {
-    private readonly IncusClient _client;
     private readonly ClientWebSocket _data;
     private readonly ClientWebSocket _control;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly SemaphoreSlim _controlLock = new(1, 1);
     private readonly bool _isConsole;
-    private readonly CancellationTokenSource _lifetime = new();
-    // Asked for at once (see WebSocketExec): the daemon forgets a finished operation and its exit code 5 s after it ends.
-    private readonly Task<Operation> _finished;
+    private readonly Task<Client.Models.Operation> _ended;
+    private volatile IncusUnavailableException? _unreachable;
     private int _inputClosed;
 
-    internal TerminalSession(IncusClient client, string operationId, ClientWebSocket data, ClientWebSocket control, bool isConsole = false)
+    internal TerminalSession(IncusClient client, string operationId, string what, ClientWebSocket data, ClientWebSocket control, bool isConsole = false)
     {
-        _client = client;
         _data = data;
         _control = control;
         _isConsole = isConsole;
-        _finished = client.Operations.WaitFinalAsync(operationId, _lifetime.Token);
         _ = DrainControlAsync();
+        // A quiet program and a stuck daemon look the same on the websockets (and a console's get no pings at all), so
+        // the operation is waited on from the start: the daemon answering its wait rounds is the session's liveness.
+        _ended = client.Operations.WaitFinalAsync(operationId, what, CancellationToken.None);
+        _ = AbortWhenUnreachableAsync();
     }
 
     /// <summary>Reads what the program writes to the terminal into <paramref name="buffer"/>; 0 when it has exited.</summary>
@@ -58,6 +61,12 @@ public sealed class TerminalSession : IAsyncDisposable
                     return received.Count;
             }
         }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested && _unreachable is not null)
+        {
+            // An aborted receive ends in either; the daemon's silence is the cause.
+            ThrowIfUnreachable();
+            throw;
+        }
         catch (WebSocketException)
         {
             return 0;
@@ -73,6 +82,11 @@ public sealed class TerminalSession : IAsyncDisposable
         try
         {
             await _data.SendAsync(data, WebSocketMessageType.Binary, true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested && _unreachable is not null)
+        {
+            ThrowIfUnreachable();
+            throw;
         }
         catch (Exception e) when (e is WebSocketException or IOException)
         {
@@ -117,9 +131,10 @@ public sealed class TerminalSession : IAsyncDisposable
     /// (disposed) or the console went away, and returns 0.
     /// </summary>
     /// <exception cref="IncusTestKitException">The daemon reports no exit code (the program could not be started).</exception>
+    /// <exception cref="IncusUnavailableException">The daemon stopped answering.</exception>
     public async Task<int> WaitForExitAsync(CancellationToken cancellationToken = default)
     {
-        var done = await _finished.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var done = await _ended.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (_isConsole)
             return 0;
         if (done.Metadata.ValueKind == JsonValueKind.Object && done.Metadata.TryGetProperty("return", out var code) && code.ValueKind == JsonValueKind.Number)
@@ -142,6 +157,31 @@ public sealed class TerminalSession : IAsyncDisposable
         {
             _controlLock.Release();
         }
+    }
+
+    // Aborting fails every pending read and write at once; each then reports the daemon, not an ended program.
+    private async Task AbortWhenUnreachableAsync()
+    {
+        try
+        {
+            await _ended.ConfigureAwait(false);
+        }
+        catch (IncusUnavailableException e)
+        {
+            _unreachable = e;
+            _data.Abort();
+            _control.Abort();
+        }
+        catch (Exception e) when (e is IncusTestKitException or ObjectDisposedException)
+        {
+            // Reported by WaitForExitAsync to whoever asks; the streams end by themselves.
+        }
+    }
+
+    private void ThrowIfUnreachable()
+    {
+        if (_unreachable is { } e)
+            ExceptionDispatchInfo.Throw(e);
     }
 
     // A pending receive answers the daemon's pings; closing this socket early would kill the program.
@@ -167,15 +207,5 @@ public sealed class TerminalSession : IAsyncDisposable
         _control.Dispose();
         _sendLock.Dispose();
         _controlLock.Dispose();
-        await _lifetime.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await _finished.ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is OperationCanceledException or IncusTestKitException)
-        {
-            // The session is over; how its operation ended no longer matters.
-        }
-        _lifetime.Dispose();
     }
 }

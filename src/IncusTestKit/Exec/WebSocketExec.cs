@@ -54,10 +54,10 @@ internal sealed class WebSocketExec
         var context = _client.Instances.Context($"Running '{string.Join(' ', argv)}' in sandbox '{_instance}'", _instance);
         var (operation, control, streams) = await StartAsync(body, context, cancellationToken).ConfigureAwait(false);
         var (stdin, stdout, stderr) = (streams[0], streams[1], streams[2]);
-        // Asked for now, not once the output has ended: the daemon forgets a finished operation, exit code and all,
-        // five seconds after it ends, and a process starved of CPU (dozens of tools on a CI host) can take longer
-        // than that to drain the output.
-        var finished = _client.Operations.WaitFinalAsync(operation.Id, cancellationToken);
+        // The operation is waited on from the start, alongside the streams: its wait rounds are what shows the daemon
+        // still answers while a quiet command sends nothing, and a round it leaves unanswered ends the call.
+        using var waitStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var finished = _client.Operations.WaitFinalAsync(operation.Id, context.What, waitStop.Token);
         try
         {
             if (control is not null)
@@ -75,7 +75,7 @@ internal sealed class WebSocketExec
                 deadline.CancelAfter(_options.Timeout);
             try
             {
-                await pumps.WaitAsync(deadline.Token).ConfigureAwait(false);
+                await BothOrFirstFailure(pumps, finished).WaitAsync(deadline.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -107,11 +107,21 @@ internal sealed class WebSocketExec
         }
         finally
         {
-            _ = IgnoreFailures(finished);
+            // A daemon that stopped answering kills the command itself once it resumes: its control connection is gone.
             control?.Dispose();
             foreach (var stream in streams)
                 stream.Dispose();
+            await waitStop.CancelAsync().ConfigureAwait(false);
+            await IgnoreFailures(finished).ConfigureAwait(false);
         }
+    }
+
+    // Both ends, but the first failure at once: a wait round the daemon leaves unanswered fails while the streams still hang.
+    private static async Task BothOrFirstFailure(Task first, Task second)
+    {
+        var done = await Task.WhenAny(first, second).ConfigureAwait(false);
+        await done.ConfigureAwait(false);
+        await (done == first ? second : first).ConfigureAwait(false);
     }
 
     /// <summary>Asks for the command and attaches its websockets: control, stdin, stdout, stderr.</summary>

@@ -38,7 +38,7 @@ public sealed partial class Sandbox
         try
         {
             var data = await incus.Transport.ConnectWebSocketAsync(Path("0"), cancellationToken).ConfigureAwait(false);
-            return new TerminalSession(incus, operation.Id, data, control, isConsole: true);
+            return new TerminalSession(incus, operation.Id, $"The console of sandbox '{Name}'", data, control, isConsole: true);
         }
         catch
         {

@@ -43,7 +43,15 @@ public sealed partial class Sandbox
         var fds = operation.Metadata.GetProperty("fds");
         string Path(string fd) => $"/1.0/operations/{operation.Id}/websocket?secret={Uri.EscapeDataString(fds.GetProperty(fd).GetString()!)}";
         var control = await incus.Transport.ConnectWebSocketAsync(Path("control"), cancellationToken).ConfigureAwait(false);
-        var data = await incus.Transport.ConnectWebSocketAsync(Path("0"), cancellationToken).ConfigureAwait(false);
-        return new TerminalSession(incus, operation.Id, data, control);
+        try
+        {
+            var data = await incus.Transport.ConnectWebSocketAsync(Path("0"), cancellationToken).ConfigureAwait(false);
+            return new TerminalSession(incus, operation.Id, $"Running '{string.Join(' ', argv)}' in sandbox '{Name}'", data, control);
+        }
+        catch
+        {
+            control.Dispose();
+            throw;
+        }
     }
 }

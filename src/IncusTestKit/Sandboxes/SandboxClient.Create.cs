@@ -269,7 +269,10 @@ public sealed partial class SandboxClient
     {
         var needsAddress = instance.ExpandedDevices.Values.Any(d => d.GetValueOrDefault("type") == "nic");
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero);
+        if (timeout > TimeSpan.Zero)
+            deadline.CancelAfter(timeout);
+        else
+            deadline.Cancel(); // at once: a zero delay would only be noticed by a timer, after the first read
         var polls = 0;
         var pause = FirstReadinessPoll;
         InstanceState? state = null;
@@ -277,7 +280,10 @@ public sealed partial class SandboxClient
         {
             while (true)
             {
-                state = await Incus.Instances.GetStateAsync(instance.Name, deadline.Token).ConfigureAwait(false);
+                // Each read is bounded by the daemon timeout, not by this deadline (which is checked between reads):
+                // a daemon that stops answering is reported as that, not as a sandbox that never became ready.
+                deadline.Token.ThrowIfCancellationRequested();
+                state = await Incus.Instances.GetStateAsync(instance.Name, cancellationToken).ConfigureAwait(false);
                 var running = SandboxStates.FromStatusCode(state.StatusCode) == SandboxState.Running;
                 var address = SandboxStates.GlobalIPv4(state);
                 if (running && (!needsAddress || address is not null))

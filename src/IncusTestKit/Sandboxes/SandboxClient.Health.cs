@@ -30,10 +30,29 @@ public sealed partial class SandboxClient
                 : new HealthCheck("socket", CheckStatus.Ok, $"{SocketPath} exists"));
             checks.Add(e.Reason == IncusUnavailableReason.PermissionDenied
                 ? new HealthCheck("permissions", CheckStatus.Failed, "this user may not open the socket", "Run as root, or join the socket's group (usually incus-admin) and log in again")
-                : new HealthCheck("daemon", CheckStatus.Failed, "not answering", "Start the daemon: ./build.sh bootstrap, or systemctl restart incus"));
+                : NotAnswering(e));
             return checks;
         }
 
+        try
+        {
+            await CheckServerAsync(server, checks, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IncusUnavailableException e)
+        {
+            // The daemon answered the first question and then stopped: say so rather than throw.
+            checks.Add(NotAnswering(e));
+        }
+        return checks;
+    }
+
+    private static HealthCheck NotAnswering(IncusUnavailableException e) => e.Waited is { } waited
+        ? new HealthCheck("daemon", CheckStatus.Failed, $"did not answer within {waited.TotalSeconds:0.###} s (stuck or overloaded)",
+            "Check it with 'incus info'; restart it (systemctl restart incus, or ./build.sh bootstrap); give a slow daemon longer with DaemonTimeout (--daemon-timeout, ISB_DAEMON_TIMEOUT)")
+        : new HealthCheck("daemon", CheckStatus.Failed, "not answering", "Start the daemon: ./build.sh bootstrap, or systemctl restart incus");
+
+    private async Task CheckServerAsync(IncusServerInfo server, List<HealthCheck> checks, CancellationToken cancellationToken)
+    {
         checks.Add(new HealthCheck("socket", CheckStatus.Ok, SocketPath));
         checks.Add(new HealthCheck("permissions", CheckStatus.Ok, "the socket accepts this user"));
         var missing = RequiredExtensions.Except(server.ApiExtensions).ToList();
@@ -47,7 +66,7 @@ public sealed partial class SandboxClient
         {
             checks.Add(new HealthCheck("project", CheckStatus.Failed, $"'{Project}': {project.Error}",
                 $"Use an existing project (incus project list), or create it: incus project create {Project} -c features.images=false -c features.profiles=false"));
-            return checks;
+            return;
         }
 
         checks.Add(await CheckStorageAsync(cancellationToken).ConfigureAwait(false));
@@ -59,7 +78,6 @@ public sealed partial class SandboxClient
         checks.Add(server.SupportsVirtualMachines
             ? new HealthCheck("virtual machines", CheckStatus.Ok, $"drivers: {server.Driver}")
             : new HealthCheck("virtual machines", CheckStatus.Warning, $"drivers: {server.Driver} (no qemu)", "VMs need KVM (/dev/kvm) and the incus package with QEMU; containers work without"));
-        return checks;
     }
 
     private async Task<HealthCheck> CheckStorageAsync(CancellationToken cancellationToken)

@@ -23,12 +23,14 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     private int _disposed;
 
     /// <summary>Creates a client; options not set come from the environment, then the defaults (see <see cref="SandboxClientOptions"/>).</summary>
-    /// <exception cref="IncusTestKitException">The remote named by the options or <c>INCUS_REMOTE</c> is unknown or unsupported.</exception>
+    /// <exception cref="IncusTestKitException">The remote named by the options or <c>INCUS_REMOTE</c> is unknown or unsupported,
+    /// or <c>ISB_DAEMON_TIMEOUT</c> is not a number of seconds.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="SandboxClientOptions.DaemonTimeout"/> is zero, negative or over a day.</exception>
     public SandboxClient(SandboxClientOptions? options = null)
     {
         _remotes = IncusRemoteConfig.Load(Environment.GetEnvironmentVariable);
         _options = ResolvedClientOptions.Resolve(options ?? new SandboxClientOptions(), Environment.GetEnvironmentVariable, _remotes);
-        Incus = new IncusClient(_options.SocketPath, _options.Project);
+        Incus = new IncusClient(_options.SocketPath, _options.Project, _options.DaemonTimeout);
         Ownership = new SandboxOwnership(this);
     }
 
@@ -45,6 +47,9 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
 
     /// <summary>The image used when <see cref="SandboxOptions.Image"/> is not set.</summary>
     public string DefaultImage => _options.DefaultImage;
+
+    /// <summary>How long the daemon may take to answer each step of a call (see <see cref="SandboxClientOptions.DaemonTimeout"/>).</summary>
+    public TimeSpan DaemonTimeout => _options.DaemonTimeout;
 
     /// <summary>Reads the server's version and capabilities; also the cheapest way to check the daemon answers.</summary>
     /// <exception cref="IncusUnavailableException">The daemon cannot be reached.</exception>

@@ -93,7 +93,7 @@ internal sealed class SandboxOwnership(SandboxClient client)
                 // The daemon may still be making the instance: a delete now could come before it exists. Cancel the
                 // operation where the daemon allows it (an image download), then wait until it has ended.
                 await client.Incus.Operations.CancelAsync(operation, bound.Token).ConfigureAwait(false);
-                await client.Incus.Operations.WaitFinalAsync(operation, bound.Token).ConfigureAwait(false);
+                await client.Incus.Operations.WaitFinalAsync(operation, "Cleaning up an abandoned create", bound.Token).ConfigureAwait(false);
             }
             if (stage != OwnedStage.Reserved)
                 await client.DestroyOwnedInstanceAsync(owned.Name, owned.CreateId, bound.Token).ConfigureAwait(false);

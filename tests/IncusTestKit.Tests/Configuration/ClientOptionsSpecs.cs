@@ -78,4 +78,34 @@ public sealed class ClientOptionsSpecs
     public void An_unknown_remote_lists_the_known_ones() =>
         Should.Throw<IncusTestKitException>(() => ResolvedClientOptions.Resolve(new SandboxClientOptions { Remote = "nope" }, Env(), BuiltIn))
             .Message.ShouldContain("images, local");
+
+    [Fact]
+    public void The_daemon_timeout_is_30_seconds_unless_ISB_DAEMON_TIMEOUT_or_code_say_otherwise()
+    {
+        ResolvedClientOptions.Resolve(new SandboxClientOptions(), Env(), BuiltIn).DaemonTimeout.ShouldBe(TimeSpan.FromSeconds(30));
+        ResolvedClientOptions.Resolve(new SandboxClientOptions(), Env(("ISB_DAEMON_TIMEOUT", "2.5")), BuiltIn).DaemonTimeout.ShouldBe(TimeSpan.FromSeconds(2.5));
+        ResolvedClientOptions.Resolve(new SandboxClientOptions(), Env(("ISB_DAEMON_TIMEOUT", "0")), BuiltIn).DaemonTimeout.ShouldBe(Timeout.InfiniteTimeSpan);
+        ResolvedClientOptions.Resolve(new SandboxClientOptions { DaemonTimeout = TimeSpan.FromSeconds(5) }, Env(("ISB_DAEMON_TIMEOUT", "60")), BuiltIn)
+            .DaemonTimeout.ShouldBe(TimeSpan.FromSeconds(5));
+    }
+
+    [Theory]
+    [InlineData("2m")]
+    [InlineData("-1")]
+    [InlineData("soon")]
+    public void An_ISB_DAEMON_TIMEOUT_that_is_not_seconds_is_one_clear_error(string value)
+    {
+        var error = Should.Throw<IncusTestKitException>(() => ResolvedClientOptions.Resolve(new SandboxClientOptions(), Env(("ISB_DAEMON_TIMEOUT", value)), BuiltIn));
+
+        error.Code.ShouldBe(SandboxErrorCode.InvalidConfiguration);
+        error.Message.ShouldContain($"ISB_DAEMON_TIMEOUT='{value}' is not a number of seconds");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    [InlineData(90_000)]
+    public void A_daemon_timeout_of_zero_less_or_over_a_day_is_refused(int seconds) =>
+        Should.Throw<ArgumentOutOfRangeException>(() =>
+            ResolvedClientOptions.Resolve(new SandboxClientOptions { DaemonTimeout = TimeSpan.FromSeconds(seconds) }, Env(), BuiltIn));
 }
