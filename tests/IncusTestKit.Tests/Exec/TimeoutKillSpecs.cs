@@ -92,9 +92,10 @@ public sealed class TimeoutKillSpecs(BusyboxSandbox busybox, DebianSandbox debia
         var options = new CommandOptions
         {
             User = "sandbox",
+            // Cancels once the command is running, off the thread that delivers its output.
             OnOutput = (_, _) =>
             {
-                cancel.Cancel();
+                cancel.CancelAfter(TimeSpan.FromMilliseconds(200));
                 return ValueTask.CompletedTask;
             },
         };
