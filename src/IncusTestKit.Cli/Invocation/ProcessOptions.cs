@@ -31,7 +31,7 @@ internal sealed class ProcessOptions
 
     /// <summary><c>--timeout</c>.</summary>
     public Option<TimeSpan?> Timeout { get; } = CommonOptions.Duration("--timeout",
-        "Kill it (and everything it started) after this long; 0 for no limit [default: 30s]", allowZero: true, "-t");
+        "Kill it after this long, with every process it started (held in a cgroup of its own; where the sandbox cannot have one, processes that leave its session and parent and clear their environment survive); 0 for no limit [default: 30s]", allowZero: true, "-t");
 
     /// <summary>Adds the options to a verb.</summary>
     public void AddTo(Command command)

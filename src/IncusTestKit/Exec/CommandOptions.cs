@@ -18,8 +18,23 @@ public sealed record CommandOptions
     /// <summary>The user to run as: a name from the sandbox's <c>/etc/passwd</c> or a numeric uid. Default: root.</summary>
     public string? User { get; init; }
 
-    /// <summary>How long the command may run; it is killed, with its children, when this passes.
-    /// Default: 30 seconds. <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> for no limit.</summary>
+    /// <summary>
+    /// How long the command may run. Default: 30 seconds. <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> for no limit.
+    /// </summary>
+    /// <remarks>
+    /// <para>When it passes (and when the call is cancelled) the command gets SIGTERM and a second to end, then everything
+    /// left of it is killed, and <see cref="Errors.SandboxTimeoutException"/> (or the <see cref="OperationCanceledException"/>)
+    /// says how many processes were killed and by which mechanism.</para>
+    /// <para>Where the sandbox can have cgroup2 (any current kernel; the toolkit mounts it at <c>/run/isb/cgroup</c> when
+    /// the sandbox has none), each command runs in a cgroup of its own. Every process it starts stays in that cgroup
+    /// whatever it does with its parent, session, process group or environment (<c>env -i</c>, <c>setsid</c>,
+    /// <c>nohup</c>, double forks, closed output streams, another user), and the kill empties the cgroup and checks
+    /// that it is empty. Only a process running as root in the sandbox can move itself out of it.</para>
+    /// <para>Where cgroup2 cannot be mounted, the kill takes the command, its descendants, its session and every process
+    /// that still carries the <c>ISB_EXEC_ID</c> variable; a process that leaves the session, loses its parent and clears
+    /// its environment survives, and the error says so.</para>
+    /// <para>Destroying the sandbox is the only absolute kill.</para>
+    /// </remarks>
     public TimeSpan Timeout { get; init; } = DefaultTimeout;
 
     /// <summary>What the command reads on standard input; null for none (it sees end-of-file at once).</summary>

@@ -12,27 +12,40 @@ namespace IncusTestKit.Exec;
 
 /// <summary>
 /// One command over the daemon's exec websockets (stdin, stdout, stderr, control): streaming, stdin and signals,
-/// with no CLI in between. On timeout or cancellation the command and everything it started are killed.
+/// with no CLI in between. A command is held by <see cref="Containment"/>; on timeout or cancellation it and
+/// everything it started are killed, and the error says exactly what was killed.
 /// </summary>
 internal sealed class WebSocketExec
 {
-    /// <summary>Every process a command starts inherits this variable, which is how a kill finds them all.</summary>
-    public const string ExecIdVariable = "ISB_EXEC_ID";
-
     private static readonly TimeSpan TermGrace = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
+
+    // The in-sandbox scripts run after a timeout or cancellation too, so each has its own bound: a start on a busy
+    // daemon, and the scripts' own loops (the adoption waits up to about 5 s for the command, the sweep about 4 s).
+    private static readonly TimeSpan ScriptBound = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan AttachBound = TimeSpan.FromSeconds(30);
 
     private readonly IncusClient _client;
     private readonly string _instance;
     private readonly CommandOptions _options;
+    private readonly string? _script;
     private readonly CappedBuffer _stdout;
     private readonly CappedBuffer _stderr;
 
+    /// <summary>A caller's command: contained, and killed with everything it started when it times out or is cancelled.</summary>
     public WebSocketExec(IncusClient client, string instance, CommandOptions options)
+        : this(client, instance, options, script: null)
+    {
+    }
+
+    // script: one of the kit's own sweep scripts, named for errors; it runs as given, and is only SIGKILLed when its
+    // bound passes (a sweep of the sweep would never end).
+    private WebSocketExec(IncusClient client, string instance, CommandOptions options, string? script)
     {
         _client = client;
         _instance = instance;
         _options = options;
+        _script = script;
         _stdout = new CappedBuffer(options.OutputLimit);
         _stderr = new CappedBuffer(options.OutputLimit);
     }
@@ -41,18 +54,25 @@ internal sealed class WebSocketExec
     {
         var stopwatch = Stopwatch.StartNew();
         var execId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        environment[ExecIdVariable] = execId;
+        var contained = _script is null;
+        if (contained)
+            environment[Containment.ExecIdVariable] = execId;
         var body = new ExecPost
         {
-            Command = argv,
+            Command = contained ? Containment.Wrap(argv, execId, asRoot: uid == 0, environment) : argv,
             Environment = environment,
             Cwd = _options.WorkingDirectory,
             User = uid,
             Group = gid,
             WaitForWebsocket = true,
         };
-        var context = _client.Instances.Context($"Running '{string.Join(' ', argv)}' in sandbox '{_instance}'", _instance);
-        var (operation, control, streams) = await StartAsync(body, context, cancellationToken).ConfigureAwait(false);
+        var what = $"'{_script ?? string.Join(' ', argv)}' in sandbox '{_instance}'";
+        var context = _client.Instances.Context($"Running {what}", _instance);
+        // A non-root command waits, stopped, for a root exec to move it into its cgroup; that exec starts as soon as
+        // the daemon has the command, and looks for it until it appears.
+        Task<bool>? adopting = null;
+        var (operation, control, streams) = await StartAsync(body, context,
+            () => adopting ??= contained && uid != 0 ? AdoptAsync(execId) : null, cancellationToken).ConfigureAwait(false);
         var (stdin, stdout, stderr) = (streams[0], streams[1], streams[2]);
         // The operation is waited on from the start, alongside the streams: its wait rounds are what shows the daemon
         // still answers while a quiet command sends nothing, and a round it leaves unanswered ends the call.
@@ -63,6 +83,7 @@ internal sealed class WebSocketExec
             if (control is not null)
                 _ = DrainAsync(control);
             _ = DrainAsync(stdin);
+            var adopted = adopting is null ? Task.CompletedTask : LetGoUnlessAdoptedAsync(adopting, control);
             var pumps = Task.WhenAll(
                 PumpAsync(stdout, _stdout, OutputSource.Stdout, cancellationToken),
                 PumpAsync(stderr, _stderr, OutputSource.Stderr, cancellationToken));
@@ -77,13 +98,20 @@ internal sealed class WebSocketExec
             {
                 await BothOrFirstFailure(pumps, finished).WaitAsync(deadline.Token).ConfigureAwait(false);
             }
+            catch (OperationCanceledException) when (!contained)
+            {
+                using var bound = new CancellationTokenSource(KillGrace);
+                await IgnoreFailures(SendSignalAsync(control, 9, bound.Token)).ConfigureAwait(false);
+                throw;
+            }
             catch (OperationCanceledException)
             {
-                await KillAsync(control, execId, pumps).ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
+                var report = await KillAsync(control, execId, adopted, pumps).ConfigureAwait(false);
+                if (cancellationToken.IsCancellationRequested)
+                    throw new OperationCanceledException(report.Describe($"Command {what} was cancelled"), cancellationToken);
                 throw new SandboxTimeoutException(
-                    $"Command '{string.Join(' ', argv)}' in sandbox '{_instance}' did not finish within {_options.Timeout.TotalSeconds:0.###} s; it was killed with every process it started. " +
-                    "Raise CommandOptions.Timeout (--timeout) if it needs longer.");
+                    report.Describe($"Command {what} did not finish within {_options.Timeout.TotalSeconds:0.###} s") +
+                    " Raise CommandOptions.Timeout (--timeout) if it needs longer.");
             }
             var done = await finished.ConfigureAwait(false);
             // The command has exited, so what it did not read of stdin no longer matters; a source that never ends
@@ -128,18 +156,22 @@ internal sealed class WebSocketExec
     /// <remarks>
     /// The daemon gives up on websockets that are not all attached within seconds, and a daemon busy starting a
     /// container can stall that long; the command has not started then (it needs all three streams), so asking again
-    /// is safe.
+    /// is safe. Once the daemon has the request, the caller's cancellation waits for the attach: a command that starts
+    /// must be held, so a cancellation can kill it.
     /// </remarks>
-    private async Task<(Operation Operation, ClientWebSocket? Control, ClientWebSocket[] Streams)> StartAsync(ExecPost body, IncusErrorContext context, CancellationToken cancellationToken)
+    private async Task<(Operation Operation, ClientWebSocket? Control, ClientWebSocket[] Streams)> StartAsync(
+        ExecPost body, IncusErrorContext context, Action onPosted, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             var response = await _client.RequestAsync(HttpMethod.Post, _client.Scoped(InstancesApi.PathOf(_instance) + "/exec"),
                 IncusTransport.Json(body, IncusJsonContext.Default.ExecPost), context, cancellationToken).ConfigureAwait(false);
             var operation = response.Metadata.Deserialize(IncusJsonContext.Default.Operation)!;
+            onPosted();
+            using var bound = new CancellationTokenSource(AttachBound);
             try
             {
-                var (control, streams) = await ConnectAllAsync(operation, cancellationToken).ConfigureAwait(false);
+                var (control, streams) = await ConnectAllAsync(operation, bound.Token).ConfigureAwait(false);
                 return (operation, control, streams);
             }
             catch (WebSocketRefusedException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.InternalServerError && attempt < 3)
@@ -147,12 +179,16 @@ internal sealed class WebSocketExec
                 // The operation is gone (404), or gave up on the streams while we attached them (500): it timed out
                 // waiting for us, before the command started. Ask again.
             }
+            catch (OperationCanceledException e) when (bound.IsCancellationRequested)
+            {
+                throw _client.Transport.Unavailable(new TimeoutException($"it did not attach the command's streams within {AttachBound.TotalSeconds:0} s", e));
+            }
         }
     }
 
     // The daemon starts the command once 0, 1 and 2 are attached, without waiting for control, so all four are
     // connected at once to keep the start short. A command that ends before control is accepted takes its operation
-    // with it and control is refused: that costs nothing but signals, and a kill has the exec-id sweep without them.
+    // with it and control is refused: that costs nothing but signals, and a kill has the sweep without them.
     private async Task<(ClientWebSocket? Control, ClientWebSocket[] Streams)> ConnectAllAsync(Operation operation, CancellationToken cancellationToken)
     {
         var fds = operation.Metadata.GetProperty("fds");
@@ -251,30 +287,72 @@ internal sealed class WebSocketExec
     }
 
     /// <summary>
-    /// SIGTERM to the command, a moment to end cleanly, then SIGKILL to every process that carries its exec id:
-    /// children outlive a shell that was told to stop, so the sweep always runs.
+    /// SIGTERM to the command and a moment to end cleanly, then the sweep, which kills whatever is left of it (children
+    /// outlive a shell that was told to stop, so it always runs) and reports what it killed.
     /// </summary>
-    private async Task KillAsync(ClientWebSocket? control, string execId, Task pumps)
+    private async Task<KillReport> KillAsync(ClientWebSocket? control, string execId, Task adopted, Task pumps)
     {
+        // An adoption still under way could continue the command after the sweep; it ends within its own bound.
+        await adopted.ConfigureAwait(false);
         using var bound = new CancellationTokenSource(TermGrace + KillGrace + TimeSpan.FromSeconds(5));
         await IgnoreFailures(SendSignalAsync(control, 15, bound.Token)).ConfigureAwait(false);
         await Finishes(pumps, TermGrace).ConfigureAwait(false);
-        await IgnoreFailures(KillByExecIdAsync(execId, bound.Token)).ConfigureAwait(false);
+        var report = await SweepAsync(execId).ConfigureAwait(false);
         await IgnoreFailures(SendSignalAsync(control, 9, bound.Token)).ConfigureAwait(false);
         await Finishes(pumps, KillGrace).ConfigureAwait(false);
+        return report;
     }
+
+    private async Task<KillReport> SweepAsync(string execId)
+    {
+        try
+        {
+            return KillReport.Parse((await RunScriptAsync("the kill sweep", Containment.KillArgv(execId)).ConfigureAwait(false)).Stdout);
+        }
+        catch (OperationCanceledException)
+        {
+            return KillReport.Failed($"the kill sweep did not finish within {ScriptBound.TotalSeconds:0} s");
+        }
+        catch (IncusTestKitException e)
+        {
+            return KillReport.Failed(e.Message);
+        }
+    }
+
+    private async Task<bool> AdoptAsync(string execId)
+    {
+        try
+        {
+            return (await RunScriptAsync("moving the command into its cgroup", Containment.AdoptArgv(execId)).ConfigureAwait(false)).ExitCode == 0;
+        }
+        catch (Exception e) when (e is OperationCanceledException or IncusTestKitException)
+        {
+            return false;
+        }
+    }
+
+    // When the adoption fails the command must not stay stopped: it is let go without a cgroup, and a kill falls back
+    // to the sweep (which says so).
+    private static async Task LetGoUnlessAdoptedAsync(Task<bool> adopting, ClientWebSocket? control)
+    {
+        if (await adopting.ConfigureAwait(false))
+            return;
+        using var bound = new CancellationTokenSource(KillGrace);
+        await IgnoreFailures(SendSignalAsync(control, SigCont, bound.Token)).ConfigureAwait(false);
+    }
+
+    private const int SigCont = 18;
 
     private static Task SendSignalAsync(ClientWebSocket? control, int signal, CancellationToken cancellationToken) =>
         control is null ? Task.CompletedTask : control.SendAsync(Encoding.UTF8.GetBytes($$"""{"command":"signal","signal":{{signal}}}""").AsMemory(), WebSocketMessageType.Text, true, cancellationToken).AsTask();
 
-    // A second, fire-and-forget exec: the id is passed as an argument, never spliced into the script.
-    private Task KillByExecIdAsync(string execId, CancellationToken cancellationToken)
+    // One of Containment's scripts, as root, through this same exec path; the id is passed as an argument, never
+    // spliced into the script.
+    private async Task<ExecResult> RunScriptAsync(string name, IReadOnlyList<string> argv)
     {
-        const string Script = "for p in /proc/[0-9]*; do grep -q \"" + ExecIdVariable + "=$1\" \"$p/environ\" 2>/dev/null && kill -9 \"${p#/proc/}\" 2>/dev/null; done; exit 0";
-        var body = new ExecPost { Command = ["sh", "-c", Script, "isb-kill", execId] };
-        return _client.RunOperationAsync(HttpMethod.Post, _client.Scoped(InstancesApi.PathOf(_instance) + "/exec"),
-            IncusTransport.Json(body, IncusJsonContext.Default.ExecPost),
-            _client.Instances.Context($"Killing a timed-out command in sandbox '{_instance}'", _instance), cancellationToken);
+        using var bound = new CancellationTokenSource(ScriptBound);
+        var options = new CommandOptions { Timeout = Timeout.InfiniteTimeSpan, OutputLimit = 64 * 1024 };
+        return await new WebSocketExec(_client, _instance, options, name).RunAsync(argv, 0, 0, [], bound.Token).ConfigureAwait(false);
     }
 
     private static async Task<bool> Finishes(Task task, TimeSpan within)

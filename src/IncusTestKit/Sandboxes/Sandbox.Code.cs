@@ -17,7 +17,7 @@ public sealed partial class Sandbox
     /// <param name="cancellationToken">Cancels the run; the program is killed in the sandbox.</param>
     /// <returns>The exit code and the output (stdout and stderr in the order produced).</returns>
     /// <exception cref="CommandFailedException">The image has no interpreter for the language.</exception>
-    /// <exception cref="SandboxTimeoutException">It ran longer than the timeout and was killed.</exception>
+    /// <exception cref="SandboxTimeoutException">It ran longer than the timeout and was killed; the message says what was killed (see <see cref="CommandOptions.Timeout"/>).</exception>
     public async Task<CodeResult> RunCodeAsync(string code, CodeLanguage language, CommandOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(code);

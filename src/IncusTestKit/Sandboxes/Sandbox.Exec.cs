@@ -16,7 +16,7 @@ public sealed partial class Sandbox
     /// <param name="cancellationToken">Cancels the command; it is killed in the sandbox.</param>
     /// <returns>The exit code and output; a non-zero exit code is not an exception.</returns>
     /// <exception cref="SandboxNotRunningException">The sandbox is stopped or frozen.</exception>
-    /// <exception cref="SandboxTimeoutException">It ran longer than the timeout and was killed.</exception>
+    /// <exception cref="SandboxTimeoutException">It ran longer than the timeout and was killed; the message says what was killed (see <see cref="CommandOptions.Timeout"/>).</exception>
     public Task<ExecResult> RunCommandAsync(string command, CommandOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -29,7 +29,7 @@ public sealed partial class Sandbox
     /// <param name="cancellationToken">Cancels the command; it is killed in the sandbox.</param>
     /// <returns>The exit code and output; a non-zero exit code is not an exception (127: command not found).</returns>
     /// <exception cref="SandboxNotRunningException">The sandbox is stopped or frozen.</exception>
-    /// <exception cref="SandboxTimeoutException">It ran longer than the timeout and was killed.</exception>
+    /// <exception cref="SandboxTimeoutException">It ran longer than the timeout and was killed; the message says what was killed (see <see cref="CommandOptions.Timeout"/>).</exception>
     /// <exception cref="PathNotFoundException">The working directory does not exist.</exception>
     public async Task<ExecResult> RunCommandAsync(IReadOnlyList<string> argv, CommandOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -131,6 +131,20 @@ public sealed class ExecSpecs(BusyboxSandbox shared) : IClassFixture<BusyboxSand
     }
 
     [Fact]
+    public async Task A_timeout_kills_what_cleared_its_environment_and_says_what_was_killed()
+    {
+        var name = (await shared.GetAsync()).Name;
+        var marker = $"{Random.Shared.Next(100, 999)}";
+
+        var result = await IsbTool.RunAsync("exec", name, "--timeout", "1s", "--", "env", "-i", "sh", "-c", $"trap '' TERM; sleep 4{marker} & wait");
+
+        result.ExitCode.ShouldBe(1);
+        result.StandardError.ShouldContain("did not finish within 1 s and was killed: 2 processes in its own cgroup");
+        var processes = await IsbTool.RunAsync("exec", name, "--", "ps");
+        processes.StandardOutput.ShouldNotContain($"sleep 4{marker}");
+    }
+
+    [Fact]
     public async Task Json_reports_the_exit_code_and_both_streams()
     {
         var name = (await shared.GetAsync()).Name;

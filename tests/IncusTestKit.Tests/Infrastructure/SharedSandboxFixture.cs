@@ -19,7 +19,7 @@ public abstract class SharedSandboxFixture(string image, string purpose) : IAsyn
     {
         await IncusDaemon.RequireAsync();
         // A start failure is rethrown to every test, so each one reports the real cause.
-        return _sandbox ?? throw new InvalidOperationException($"The shared {image} sandbox could not be created.", _failure);
+        return _failure is null && _sandbox is not null ? _sandbox : throw new InvalidOperationException($"The shared {image} sandbox could not be created.", _failure);
     }
 
     public async ValueTask InitializeAsync()
@@ -27,6 +27,7 @@ public abstract class SharedSandboxFixture(string image, string purpose) : IAsyn
         try
         {
             _sandbox = await Client.CreateAsync(new SandboxOptions { Image = image, Name = TestNames.New(purpose) });
+            await PrepareAsync(_sandbox);
         }
         catch (Exception e)
         {
@@ -34,6 +35,9 @@ public abstract class SharedSandboxFixture(string image, string purpose) : IAsyn
             _failure = e;
         }
     }
+
+    /// <summary>Runs once after the sandbox is created, for a fixture that needs it set up in a particular way.</summary>
+    protected virtual Task PrepareAsync(Sandbox sandbox) => Task.CompletedTask;
 
     public async ValueTask DisposeAsync()
     {
