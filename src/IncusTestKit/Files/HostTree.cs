@@ -27,10 +27,11 @@ internal static partial class HostTree
     private const int O_NOCTTY = 0x100;
     private const int O_NONBLOCK = 0x800;
     private const int O_CLOEXEC = 0x80000;
+    private const int AT_FDCWD = -100;
     private const int AT_SYMLINK_NOFOLLOW = 0x100;
     private const int AT_EMPTY_PATH = 0x1000;
     private const int AT_REMOVEDIR = 0x200;
-    private const int STATX_TYPE_MODE_SIZE = 0x1 | 0x2 | 0x200;
+    private const int STATX_FIELDS = 0x1 | 0x2 | 0x8 | 0x10 | 0x200; // type, mode, uid, gid, size
 
     // O_DIRECTORY and O_NOFOLLOW are the only flags whose values differ between Linux architectures.
     private static readonly bool ArmLayout = RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64 or Architecture.Ppc64le;
@@ -150,6 +151,15 @@ internal static partial class HostTree
     /// <summary>What <paramref name="name"/> in <paramref name="parent"/> is, without following a symlink; null when it is gone.</summary>
     public static HostEntry? Stat(SafeFileHandle parent, string name) => StatCore(parent, name, AT_SYMLINK_NOFOLLOW);
 
+    /// <summary>What the path the caller named is (a final symlink is not followed); null when it cannot be examined or off Linux.</summary>
+    public static HostEntry? Lstat(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+            return null;
+        var buffer = new byte[256];
+        return Retry(() => statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_FIELDS, buffer)) == 0 ? EntryOf(buffer) : null;
+    }
+
     /// <summary>What an open file is.</summary>
     public static HostEntry Stat(SafeFileHandle handle) =>
         StatCore(handle, "", AT_EMPTY_PATH) ?? throw new IOException("An open file could not be examined.");
@@ -188,13 +198,19 @@ internal static partial class HostTree
 
     private static HostEntry? StatCore(SafeFileHandle handle, string name, int flags)
     {
-        // struct statx is the same on every architecture: stx_mode (u16) at 0x1C, stx_size (u64) at 0x28.
         var buffer = new byte[256];
-        if (Retry(() => statx(handle, name, flags, STATX_TYPE_MODE_SIZE, buffer)) != 0)
+        if (Retry(() => statx(handle, name, flags, STATX_FIELDS, buffer)) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             return errno is ENOENT or ENOTDIR ? null : throw Failure(errno, $"examine '{name}'");
         }
+        return EntryOf(buffer);
+    }
+
+    // struct statx is the same on every architecture: stx_uid (u32) at 0x14, stx_gid (u32) at 0x18, stx_mode (u16) at
+    // 0x1C, stx_size (u64) at 0x28.
+    private static HostEntry EntryOf(byte[] buffer)
+    {
         var mode = BitConverter.ToUInt16(buffer, 0x1C);
         var kind = (mode & 0xF000) switch
         {
@@ -205,7 +221,8 @@ internal static partial class HostTree
             0xC000 => HostEntryKind.Socket,
             _ => HostEntryKind.Device,
         };
-        return new HostEntry(kind, (UnixFileMode)(mode & 0xFFF), (long)BitConverter.ToUInt64(buffer, 0x28));
+        return new HostEntry(kind, (UnixFileMode)(mode & 0xFFF), (long)BitConverter.ToUInt64(buffer, 0x28),
+            BitConverter.ToUInt32(buffer, 0x14), BitConverter.ToUInt32(buffer, 0x18));
     }
 
     private static void Remove(SafeFileHandle parent, string name, string shownAs)
@@ -275,6 +292,9 @@ internal static partial class HostTree
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int statx(SafeFileHandle dirfd, string path, int flags, int mask, [Out] byte[] buffer);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(int dirfd, string path, int flags, int mask, [Out] byte[] buffer);
 }
 
 /// <summary>What a host entry is.</summary>
@@ -288,5 +308,5 @@ internal enum HostEntryKind
     Device,
 }
 
-/// <summary>A host entry as <c>statx</c> saw it.</summary>
-internal readonly record struct HostEntry(HostEntryKind Kind, UnixFileMode Mode, long Size);
+/// <summary>A host entry as <c>statx</c> saw it; <see cref="Mode"/> holds the permission, setuid, setgid and sticky bits.</summary>
+internal readonly record struct HostEntry(HostEntryKind Kind, UnixFileMode Mode, long Size, uint Uid, uint Gid);

@@ -112,12 +112,12 @@ internal static class HostMounts
             if (IsUnder(dangerous, source))
                 throw new MountException($"Refusing to mount {named}: it contains '{dangerous}', a system folder or the Incus daemon's own. {Fix}");
         }
-        if (HostPaths.Lstat(source) is { IsSocket: true })
+        if (HostTree.Lstat(source)?.Kind == HostEntryKind.Socket)
             throw new MountException($"Refusing to mount {named}: it is a socket, through which the sandbox could talk to a host service. {Fix}");
         if (!Directory.Exists(source))
             return;
         // Only the folder's own entries are looked at: a deep tree is not walked on every mount.
-        var socket = Directory.EnumerateFileSystemEntries(source).FirstOrDefault(e => HostPaths.Lstat(e) is { IsSocket: true });
+        var socket = Directory.EnumerateFileSystemEntries(source).FirstOrDefault(e => HostTree.Lstat(e)?.Kind == HostEntryKind.Socket);
         if (socket is not null)
             throw new MountException($"Refusing to mount {named}: it holds the socket '{socket}', through which the sandbox could talk to a host service. {Fix}");
     }

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using IncusTestKit.Errors;
+using IncusTestKit.Files;
 using IncusTestKit.Mounts;
 using IncusTestKit.Sandboxes;
 using IncusTestKit.Tests.Infrastructure;
@@ -51,12 +52,12 @@ public sealed class MountSafetySpecs(BusyboxSandbox shared) : IClassFixture<Busy
         entries.Count.ShouldBe(5);
         foreach (var entry in entries)
         {
-            var status = HostPaths.Lstat(entry) ?? throw new InvalidOperationException($"lstat {entry} failed");
+            var status = HostTree.Lstat(entry) ?? throw new InvalidOperationException($"lstat {entry} failed");
             // Never a host user: every file belongs to the sandbox's unprivileged uid and gid.
             status.Uid.ShouldBe((uint)rootUid, entry);
             status.Gid.ShouldBeGreaterThanOrEqualTo((uint)rootUid, entry);
             // What remains (see the README): the bits themselves can be set, on files of that unprivileged uid only.
-            if ((status.Mode & (SetUid | SetGid)) != 0)
+            if (((int)status.Mode & (SetUid | SetGid)) != 0)
                 status.Uid.ShouldNotBe(0u, entry);
         }
     }
