@@ -32,7 +32,7 @@ internal sealed class BoundedResponseContent : HttpContent
     }
 
     protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
-        new BoundedReadStream(await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), this);
+        new DeadlineReadStream(await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), this);
 
     protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
 
@@ -60,7 +60,7 @@ internal sealed class BoundedResponseContent : HttpContent
         base.Dispose(disposing);
     }
 
-    private sealed class BoundedReadStream(Stream inner, BoundedResponseContent content) : Stream
+    private sealed class DeadlineReadStream(Stream inner, BoundedResponseContent content) : Stream
     {
         public override bool CanRead => true;
         public override bool CanSeek => false;

@@ -527,7 +527,7 @@ public sealed class SandboxFileSystem
         return [];
     }
 
-    private static ParallelOptions ParallelOptionsFor(CancellationToken cancellationToken) =>
+    internal static ParallelOptions ParallelOptionsFor(CancellationToken cancellationToken) =>
         new() { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken };
 
     internal static string ValidatePath(string path)

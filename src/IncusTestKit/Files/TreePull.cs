@@ -14,7 +14,6 @@ namespace IncusTestKit.Files;
 /// </summary>
 internal sealed class TreePull
 {
-    private const int Concurrency = 8;
     private const int CopyBufferSize = 81920;
 
     private readonly IncusClient _incus;
@@ -118,7 +117,7 @@ internal sealed class TreePull
             if (names is null)
                 continue;
             var stats = new FileStat?[names.Count];
-            await Parallel.ForEachAsync(Enumerable.Range(0, names.Count), ParallelOptionsFor(cancellationToken), async (i, token) =>
+            await Parallel.ForEachAsync(Enumerable.Range(0, names.Count), SandboxFileSystem.ParallelOptionsFor(cancellationToken), async (i, token) =>
                 stats[i] = await _incus.Files.TryStatAsync(_instance, SandboxFileSystem.Join(directory.Remote, names[i]), token).ConfigureAwait(false)).ConfigureAwait(false);
             for (var i = 0; i < names.Count; i++)
             {
@@ -204,7 +203,7 @@ internal sealed class TreePull
 
         var leaves = _files.Select(f => (f.Parts, f.Remote, File: ((long, UnixFileMode)?)(f.Size, f.Mode)))
             .Concat(_links.Select(l => (l.Parts, l.Remote, File: ((long, UnixFileMode)?)null)));
-        await Parallel.ForEachAsync(leaves, ParallelOptionsFor(cancellationToken), async (leaf, token) =>
+        await Parallel.ForEachAsync(leaves, SandboxFileSystem.ParallelOptionsFor(cancellationToken), async (leaf, token) =>
         {
             if (leaf.File is var (size, mode))
                 await PullFileAsync(parent, leaf.Parts, leaf.Remote, size, mode, token).ConfigureAwait(false);
@@ -319,7 +318,4 @@ internal sealed class TreePull
         >= 1L << 10 => $"{count / 1024.0:0.#} KiB",
         _ => $"{count} bytes",
     };
-
-    private static ParallelOptions ParallelOptionsFor(CancellationToken cancellationToken) =>
-        new() { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken };
 }

@@ -12,8 +12,6 @@ namespace IncusTestKit.Files;
 /// </summary>
 internal sealed class TreePush
 {
-    private const int Concurrency = 8;
-
     private readonly SandboxFileSystem _fs;
     private readonly IncusClient _incus;
     private readonly string _instance;
@@ -95,7 +93,7 @@ internal sealed class TreePush
                 }
             }
         }
-        await Parallel.ForEachAsync(leaves, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, async (leaf, token) =>
+        await Parallel.ForEachAsync(leaves, SandboxFileSystem.ParallelOptionsFor(cancellationToken), async (leaf, token) =>
         {
             if (leaf.LinkTarget is { } target)
             {

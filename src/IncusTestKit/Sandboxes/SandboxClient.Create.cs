@@ -156,8 +156,8 @@ public sealed partial class SandboxClient
         var sandbox = new Sandbox(this, instance, options.AutoDestroy ? owned : null, address);
         foreach (var plan in mountPlans.Where(p => p.IsOverlay))
             await HostMounts.MountOverlayAsync(sandbox, plan.Info, cancellationToken).ConfigureAwait(false);
-            foreach (var plan in mountPlans.Where(p => p.Info.Mode == MountMode.ReadWrite && body.Type == "container"))
-                await HostMounts.EnsureWritableAsync(sandbox, instance, plan.Info, cancellationToken).ConfigureAwait(false);
+        foreach (var plan in mountPlans.Where(p => p.Info.Mode == MountMode.ReadWrite && body.Type == "container"))
+            await HostMounts.EnsureWritableAsync(sandbox, instance, plan.Info, cancellationToken).ConfigureAwait(false);
         return sandbox;
     }
 
