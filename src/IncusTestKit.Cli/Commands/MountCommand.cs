@@ -46,7 +46,7 @@ internal sealed class MountCommand : VerbCommand
     [
         "dotnet isb mount web ./src /work",
         "dotnet isb mount web ~/data /data --mode readonly",
-        "dotnet isb mount web ./out /out --mode readwrite   # first: chown 1000000 ./out (the sandbox writes as that uid)",
+        "dotnet isb mount web ./out /out --mode readwrite   # web made with --deny-setuid (or stopped); chown 1000000 ./out first",
         "dotnet isb mount web /etc /host-etc --mode readonly --force",
     ];
 

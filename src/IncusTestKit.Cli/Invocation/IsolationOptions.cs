@@ -21,6 +21,12 @@ internal sealed class IsolationOptions
         Description = "No network card, only loopback (and no wait for an address)",
     };
 
+    /// <summary><c>--deny-setuid</c>.</summary>
+    public Option<bool> DenySetuid { get; } = new("--deny-setuid")
+    {
+        Description = "It may not make setuid or setgid files (always so with a readwrite mount); needed to add a readwrite mount while it runs",
+    };
+
     /// <summary><c>--allow-unsafe-profiles</c>.</summary>
     public Option<bool> AllowUnsafeProfiles { get; } = new("--allow-unsafe-profiles")
     {
@@ -32,6 +38,7 @@ internal sealed class IsolationOptions
     {
         command.Options.Add(Processes);
         command.Options.Add(NoNetwork);
+        command.Options.Add(DenySetuid);
         command.Options.Add(AllowUnsafeProfiles);
     }
 
@@ -42,6 +49,8 @@ internal sealed class IsolationOptions
             options = options with { Limits = options.Limits with { Processes = processes == NoLimit ? null : processes } };
         if (parseResult.GetValue(NoNetwork))
             options = options with { Network = SandboxNetwork.None };
+        if (parseResult.GetValue(DenySetuid))
+            options = options with { DenySetuidFiles = true };
         if (parseResult.GetValue(AllowUnsafeProfiles))
             options = options with { AllowUnsafeProfiles = true };
         return options;

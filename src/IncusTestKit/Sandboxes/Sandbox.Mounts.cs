@@ -12,7 +12,9 @@ public sealed partial class Sandbox
     /// read-write mounts also work on a stopped sandbox. The folder's files keep their host owners inside when the
     /// server has idmapped mounts, except in a read-write mount: there root in a container writes as its unprivileged
     /// host uid (never as host root), so the host folder must be writable for that uid; on a running container this is
-    /// checked.
+    /// checked. A read-write mount also needs the container to run under a rule that keeps it from making setuid and
+    /// setgid files (see <see cref="SandboxOptions.DenySetuidFiles"/>): a stopped container gets it from its next start; a
+    /// running one must have started with it.
     /// </summary>
     /// <param name="options">The host folder, the target inside and the mode.</param>
     /// <param name="cancellationToken">Cancels the call (a half-made mount is removed).</param>
@@ -21,7 +23,8 @@ public sealed partial class Sandbox
     /// <exception cref="MountException">The daemon or the mount command refused it (the message holds their words), the target
     /// already has a mount of ours, an overlay was asked for a virtual machine or on a server without idmapped mounts,
     /// the source is a system folder (see <see cref="MountOptions.AllowDangerousSource"/>), or a read-write mount's
-    /// folder is not writable for the sandbox's unprivileged host uid (the message says how to grant it).</exception>
+    /// folder is not writable for the sandbox's unprivileged host uid (the message says how to grant it), or a read-write mount
+    /// was asked of a running container that started without <see cref="SandboxOptions.DenySetuidFiles"/>.</exception>
     /// <exception cref="SandboxNotRunningException">An overlay was asked for a stopped sandbox.</exception>
     public async Task<MountInfo> MountAsync(MountOptions options, CancellationToken cancellationToken = default)
     {
@@ -30,12 +33,13 @@ public sealed partial class Sandbox
         var shifting = HostMounts.SupportsShiftAsync(incus, cancellationToken);
         var instance = await incus.Instances.GetAsync(Name, cancellationToken).ConfigureAwait(false);
         var plan = HostMounts.Build(mount, Type, await shifting.ConfigureAwait(false));
+        var running = SandboxStates.FromStatusCode(instance.State?.StatusCode ?? instance.StatusCode) == SandboxState.Running;
         if (HostMounts.Read(instance).FirstOrDefault(m => m.Target == mount.Target) is { } taken)
         {
             throw new MountException(
                 $"Sandbox '{Name}' already has a mount at '{mount.Target}' (of '{taken.Source}'). Unmount it first: UnmountAsync(\"{mount.Target}\").");
         }
-        if (plan.IsOverlay && SandboxStates.FromStatusCode(instance.State?.StatusCode ?? instance.StatusCode) != SandboxState.Running)
+        if (plan.IsOverlay && !running)
         {
             throw new SandboxNotRunningException(Name,
                 $"An overlay mount is made inside the running sandbox, and '{Name}' is not running. Start it first (dotnet isb start {Name}), or mount ReadOnly or ReadWrite.");
@@ -48,6 +52,14 @@ public sealed partial class Sandbox
             Devices = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal) { [plan.Info.DeviceName] = plan.Device },
             Description = instance.Description,
         };
+        if (mount.Mode == MountMode.ReadWrite && Type == SandboxType.Container && !SetuidGuard.Guards(instance.ExpandedConfig))
+        {
+            if (SetuidGuard.IsReplaced(instance.ExpandedConfig))
+                throw SetuidGuard.Replaced(Name);
+            if (running)
+                throw SetuidGuard.NotInForce(Name, mount.Source);
+            patch.Config[SetuidGuard.ConfigKey] = SetuidGuard.Merge(instance.ExpandedConfig.GetValueOrDefault(SetuidGuard.ConfigKey));
+        }
         try
         {
             await incus.Instances.PatchAsync(Name, patch, incus.Instances.Context(what, Name), cancellationToken).ConfigureAwait(false);
@@ -56,7 +68,6 @@ public sealed partial class Sandbox
         {
             throw new MountException($"{what} failed: {e.DaemonMessage ?? e.Message}", e.DaemonMessage, e);
         }
-        var running = SandboxStates.FromStatusCode(instance.State?.StatusCode ?? instance.StatusCode) == SandboxState.Running;
         if (!plan.IsOverlay && !(running && mount.Mode == MountMode.ReadWrite && Type == SandboxType.Container))
             return plan.Info;
 

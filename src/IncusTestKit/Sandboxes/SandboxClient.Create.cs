@@ -86,6 +86,8 @@ public sealed partial class SandboxClient
             body.Devices[plan.Info.DeviceName] = plan.Device;
             body.Config[plan.LabelKey] = plan.Label;
         }
+        if (type == SandboxType.Container && (options.DenySetuidFiles || mounts.Any(m => m.Mode == MountMode.ReadWrite)))
+            body.Config[SetuidGuard.ConfigKey] = SetuidGuard.Merge(SetuidGuard.FromProfiles(profileList));
 
         // Owned before the request is sent: from here on a cancellation, the client's dispose or the process's end
         // (Ctrl-C, SIGTERM) deletes whatever the request made.
@@ -151,6 +153,8 @@ public sealed partial class SandboxClient
         // A profile edited between the check and the creation is caught here, on what the daemon applied.
         if (!options.AllowUnsafeProfiles && ProfileSafety.Check(instance.ExpandedConfig) is { Count: > 0 } applied)
             throw ProfileSafety.Refusal(applied, owned.Name);
+        if (body.Config.ContainsKey(SetuidGuard.ConfigKey) && !SetuidGuard.Guards(instance.ExpandedConfig))
+            throw SetuidGuard.Replaced(owned.Name);
 
         var address = await WaitUntilReadyAsync(instance, options.Timeout, options.Timeout - stopwatch.Elapsed, cancellationToken).ConfigureAwait(false);
         var sandbox = new Sandbox(this, instance, options.AutoDestroy ? owned : null, address);

@@ -48,6 +48,14 @@ public sealed record SandboxOptions
     public SandboxNetwork Network { get; init; } = SandboxNetwork.Default;
 
     /// <summary>
+    /// Keep the sandbox from making setuid and setgid files (calls that would set either bit fail with EPERM; setuid
+    /// programs already in the image still run). A container gets this rule whenever it is created with a
+    /// <see cref="MountMode.ReadWrite"/> mount, so that no such file can land on the host; set it to be able to add a
+    /// read-write mount later while the sandbox runs (the rule is loaded at start). Default: false.
+    /// </summary>
+    public bool DenySetuidFiles { get; init; }
+
+    /// <summary>
     /// Create the sandbox even if its profiles make it privileged or add raw or nesting settings (see
     /// <see cref="UnsafeProfileException"/>). Default: false, so an unprivileged sandbox is checked, not assumed.
     /// </summary>

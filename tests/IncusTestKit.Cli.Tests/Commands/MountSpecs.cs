@@ -5,7 +5,7 @@ using Shouldly;
 namespace IncusTestKit.Cli.Tests.Commands;
 
 /// <summary><c>mount</c>, <c>mounts</c>, <c>unmount</c> and <c>create --mount</c>; each test removes the mounts it made.</summary>
-public sealed class MountSpecs(BusyboxSandbox shared) : IClassFixture<BusyboxSandbox>
+public sealed class MountSpecs(MountableBusyboxSandbox shared) : IClassFixture<MountableBusyboxSandbox>
 {
     [Fact]
     public async Task An_overlay_lets_the_sandbox_write_and_leaves_the_host_folder_unchanged()
@@ -150,6 +150,38 @@ public sealed class MountSpecs(BusyboxSandbox shared) : IClassFixture<BusyboxSan
         finally
         {
             await Leftovers.DestroyAsync(name);
+        }
+    }
+
+    [Fact]
+    public async Task A_readwrite_mount_of_a_running_sandbox_needs_deny_setuid_at_create()
+    {
+        await IncusDaemon.RequireAsync();
+        var plain = TestNames.New("rwplain");
+        var denying = TestNames.New("rwdeny");
+        using var host = new HostFolder();
+        host.OpenToAll();
+        try
+        {
+            (await IsbTool.RunAsync("create", plain, "--image", TestImages.Busybox, "--no-network")).ExitCode.ShouldBe(0);
+            (await IsbTool.RunAsync("create", denying, "--image", TestImages.Busybox, "--no-network", "--deny-setuid")).ExitCode.ShouldBe(0);
+
+            var refused = await IsbTool.RunAsync("mount", plain, host.Path, "/rw", "--mode", "rw");
+            var mounted = await IsbTool.RunAsync("mount", denying, host.Path, "/rw", "--mode", "rw");
+            var chmod = await IsbTool.RunAsync("exec", denying, "--sh", "touch /rw/f && chmod u+s /rw/f");
+
+            refused.ExitCode.ShouldBe(1);
+            refused.StandardError.ShouldStartWith("error: ");
+            refused.StandardError.ShouldContain("--deny-setuid");
+            mounted.ExitCode.ShouldBe(0, mounted.StandardError);
+            chmod.ExitCode.ShouldNotBe(0);
+            chmod.StandardError.ShouldContain("Operation not permitted");
+            File.Exists(host["f"]).ShouldBeTrue();
+        }
+        finally
+        {
+            await Leftovers.DestroyAsync(plain);
+            await Leftovers.DestroyAsync(denying);
         }
     }
 }

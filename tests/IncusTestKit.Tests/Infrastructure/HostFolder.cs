@@ -64,6 +64,13 @@ public sealed class HostFolder : IDisposable
         }
     }
 
+    /// <summary>Makes the folder itself writable for every host uid (mode 0777), whichever one a sandbox's root gets.</summary>
+    public void OpenToAll()
+    {
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(Path, Modes.Dir777);
+    }
+
     /// <summary>Gives the folder and everything in it to a host uid (and the gid of the same number), as <c>chown -R</c>.</summary>
     public async Task ChownAsync(long uid)
     {

@@ -26,7 +26,7 @@ public abstract class SharedSandboxFixture(string image, string purpose) : IAsyn
     {
         try
         {
-            _sandbox = await Client.CreateAsync(new SandboxOptions { Image = image, Name = TestNames.New(purpose) });
+            _sandbox = await Client.CreateAsync(Configure(new SandboxOptions { Image = image, Name = TestNames.New(purpose) }));
             await PrepareAsync(_sandbox);
         }
         catch (Exception e)
@@ -35,6 +35,9 @@ public abstract class SharedSandboxFixture(string image, string purpose) : IAsyn
             _failure = e;
         }
     }
+
+    /// <summary>The options the sandbox is created with, for a fixture that needs more than the image.</summary>
+    protected virtual SandboxOptions Configure(SandboxOptions options) => options;
 
     /// <summary>Runs once after the sandbox is created, for a fixture that needs it set up in a particular way.</summary>
     protected virtual Task PrepareAsync(Sandbox sandbox) => Task.CompletedTask;
@@ -49,6 +52,12 @@ public abstract class SharedSandboxFixture(string image, string purpose) : IAsyn
 
 /// <summary>A shared isb/busybox sandbox.</summary>
 public sealed class BusyboxSandbox() : SharedSandboxFixture(TestImages.Busybox, "bb");
+
+/// <summary>A shared isb/busybox sandbox that started under the setuid rule, so read-write mounts can be added while it runs.</summary>
+public sealed class MountableBusyboxSandbox() : SharedSandboxFixture(TestImages.Busybox, "bbrw")
+{
+    protected override SandboxOptions Configure(SandboxOptions options) => options with { DenySetuidFiles = true };
+}
 
 /// <summary>A shared isb/debian12 sandbox.</summary>
 public sealed class DebianSandbox() : SharedSandboxFixture(TestImages.Debian, "deb");

@@ -7,7 +7,7 @@ using Shouldly;
 namespace IncusTestKit.Tests.Mounts;
 
 /// <summary>Read-only and read-write mounts, and the errors every mount call gives.</summary>
-public sealed class HostMountSpecs(BusyboxSandbox shared) : IClassFixture<BusyboxSandbox>
+public sealed class HostMountSpecs(MountableBusyboxSandbox shared) : IClassFixture<MountableBusyboxSandbox>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
