@@ -5,7 +5,7 @@ namespace IncusTestKit.Diagnostics;
 /// <summary>
 /// Every message the kit logs, with stable event ids (a filter or a test may rely on them): 1xxx sandbox lifecycle and
 /// cleanup (category <c>IncusTestKit.Sandboxes.SandboxClient</c>), 2xxx commands (<c>IncusTestKit.Sandboxes.Sandbox</c>),
-/// 3xxx the daemon itself (<c>IncusTestKit.Client.IncusClient</c>). The generated methods check
+/// 3xxx the daemon itself (<c>IncusTestKit.Client.IncusClient</c>); 4xxx are the tool's own (disp's name draws). The generated methods check
 /// <see cref="ILogger.IsEnabled"/> first, so with no logger nothing is formatted or allocated. No message carries a
 /// command's environment: its values may be secrets.
 /// </summary>
