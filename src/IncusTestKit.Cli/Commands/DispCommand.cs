@@ -8,6 +8,7 @@ using IncusTestKit.Cli.Parsing;
 using IncusTestKit.Errors;
 using IncusTestKit.Exec;
 using IncusTestKit.Sandboxes;
+using Microsoft.Extensions.Logging;
 
 namespace IncusTestKit.Cli.Commands;
 
@@ -146,7 +147,8 @@ internal sealed class DispCommand : VerbCommand
         try
         {
             using (Progress.Start($"Creating a disposable sandbox from {image}"))
-                sandbox = await DispSandbox.CreateAsync(client, options, DateTime.Now, tried => name = tried, session.Token);
+                sandbox = await DispSandbox.CreateAsync(client, options, DateTime.Now, tried => name = tried,
+                    GlobalOptions.Loggers(parseResult).CreateLogger(typeof(DispSandbox)), session.Token);
         }
         catch (SandboxTimeoutException e)
         {

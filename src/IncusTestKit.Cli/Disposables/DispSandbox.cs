@@ -1,21 +1,23 @@
 using IncusTestKit.Errors;
 using IncusTestKit.Sandboxes;
+using Microsoft.Extensions.Logging;
 
 namespace IncusTestKit.Cli.Disposables;
 
 /// <summary>Creating a disposable sandbox under a free <c>disp-</c> name, and deleting it within a time bound.</summary>
-internal static class DispSandbox
+internal static partial class DispSandbox
 {
     /// <summary>Creates the sandbox under a name from <see cref="DispNames.For"/>, drawing another while one is taken.</summary>
     /// <param name="client">The daemon.</param>
     /// <param name="options">What to create; the name is chosen here.</param>
     /// <param name="startedAt">The time in the name.</param>
     /// <param name="trying">Told each name before it is tried (a readiness timeout names what it kept).</param>
+    /// <param name="logger">Told when a name was taken and another is drawn.</param>
     /// <param name="cancellationToken">Cancels the creation; the SDK deletes a half-made sandbox.</param>
     /// <exception cref="NameConflictException">Every name tried was taken.</exception>
     /// <exception cref="IncusTestKitException">The creation failed for another reason.</exception>
     public static async Task<Sandbox> CreateAsync(SandboxClient client, SandboxOptions options, DateTime startedAt, Action<string> trying,
-        CancellationToken cancellationToken)
+        ILogger logger, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -28,6 +30,7 @@ internal static class DispSandbox
             catch (NameConflictException) when (attempt < DispNames.Attempts)
             {
                 // Another disposable sandbox drew the same name in the same second: draw again.
+                NameTaken(logger, name, attempt + 1);
             }
         }
     }
@@ -75,4 +78,7 @@ internal static class DispSandbox
             }
         }
     }
+
+    [LoggerMessage(4000, LogLevel.Information, "The name {Sandbox} was taken by another disposable sandbox; drawing another, attempt {Attempt}")]
+    private static partial void NameTaken(ILogger logger, string sandbox, int attempt);
 }

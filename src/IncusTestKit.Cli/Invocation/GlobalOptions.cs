@@ -1,6 +1,9 @@
 using System.CommandLine;
+using IncusTestKit.Cli.Output;
 using IncusTestKit.Configuration;
 using IncusTestKit.Sandboxes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace IncusTestKit.Cli.Invocation;
 
@@ -41,6 +44,13 @@ internal static class GlobalOptions
         "a long command or transfer is not cut short by it (0: no bound) [default: ISB_DAEMON_TIMEOUT seconds, else 30s]",
         allowZero: true));
 
+    /// <summary><c>--verbose</c>: what the SDK does (creates, commands, retries, cleanups, daemon stalls) as lines on standard error.</summary>
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Log what is done (sandboxes created and destroyed, commands run, retries, daemon stalls) to standard error",
+        Recursive = true,
+    };
+
     /// <summary>Adds the options to the root command.</summary>
     public static void AddTo(RootCommand root)
     {
@@ -48,6 +58,7 @@ internal static class GlobalOptions
         root.Options.Add(Socket);
         root.Options.Add(Remote);
         root.Options.Add(DaemonTimeout);
+        root.Options.Add(Verbose);
     }
 
     /// <summary>A client configured by these options, then the environment, then the defaults.</summary>
@@ -66,7 +77,12 @@ internal static class GlobalOptions
         Remote = NullIfEmpty(parseResult.GetValue(Remote)),
         DefaultImage = NullIfEmpty(defaultImage),
         DaemonTimeout = parseResult.GetValue(DaemonTimeout) is { } timeout ? (timeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : timeout) : null,
+        LoggerFactory = Loggers(parseResult),
     });
+
+    /// <summary>Where the verb logs: standard error with <c>--verbose</c>, nowhere without.</summary>
+    public static ILoggerFactory Loggers(ParseResult parseResult) =>
+        parseResult.GetValue(Verbose) ? StderrLoggerFactory.Instance : NullLoggerFactory.Instance;
 
     private static Option<T> Recursive<T>(Option<T> option)
     {

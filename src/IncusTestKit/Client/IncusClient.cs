@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using IncusTestKit.Client.Models;
+using Microsoft.Extensions.Logging;
 
 namespace IncusTestKit.Client;
 
@@ -10,9 +11,10 @@ namespace IncusTestKit.Client;
 /// </summary>
 internal sealed class IncusClient : IDisposable
 {
-    public IncusClient(string socketPath, string project, TimeSpan daemonTimeout)
+    public IncusClient(string socketPath, string project, TimeSpan daemonTimeout, ILogger logger)
     {
-        Transport = new IncusTransport(socketPath, daemonTimeout);
+        Logger = logger;
+        Transport = new IncusTransport(socketPath, daemonTimeout, logger);
         Project = project;
         Server = new ServerApi(this);
         Instances = new InstancesApi(this);
@@ -22,6 +24,8 @@ internal sealed class IncusClient : IDisposable
         Operations = new OperationsApi(this);
     }
 
+    /// <summary>The daemon's own troubles: stalls, retries, long waits (see <see cref="Diagnostics.Log"/>).</summary>
+    public ILogger Logger { get; }
     public IncusTransport Transport { get; }
     public string Project { get; }
     public ServerApi Server { get; }

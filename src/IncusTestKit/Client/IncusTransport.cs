@@ -3,7 +3,9 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text.Json;
+using IncusTestKit.Diagnostics;
 using IncusTestKit.Errors;
+using Microsoft.Extensions.Logging;
 
 namespace IncusTestKit.Client;
 
@@ -20,9 +22,11 @@ internal sealed class IncusTransport : IDisposable
     private readonly SocketsHttpHandler _handler;
     private readonly SocketsHttpHandler _webSocketHandler;
     private readonly HttpClient _http;
+    private readonly ILogger _logger;
 
-    public IncusTransport(string socketPath, TimeSpan daemonTimeout)
+    public IncusTransport(string socketPath, TimeSpan daemonTimeout, ILogger logger)
     {
+        _logger = logger;
         SocketPath = socketPath;
         DaemonTimeout = daemonTimeout;
         _handler = new SocketsHttpHandler
@@ -185,8 +189,10 @@ internal sealed class IncusTransport : IDisposable
     /// <param name="request">The request or step that got no answer.</param>
     /// <param name="waited">How long it was given.</param>
     /// <param name="cause">The cancellation or I/O error that ended the wait.</param>
-    public IncusUnavailableException NotAnswering(string? what, string request, TimeSpan waited, Exception? cause) =>
-        new(IncusUnavailableReason.NotAnswering, SocketPath,
+    public IncusUnavailableException NotAnswering(string? what, string request, TimeSpan waited, Exception? cause)
+    {
+        Log.DaemonNotAnswering(_logger, SocketPath, Log.Milliseconds(waited), request);
+        return new(IncusUnavailableReason.NotAnswering, SocketPath,
             (what is null ? "The Incus daemon" : $"{what}: the Incus daemon") +
             $" on {SocketPath} did not answer within {Seconds(waited)} ({request}); it is stuck or overloaded. " +
             "Check it with 'incus info'; if it stays stuck, restart it (systemctl restart incus, or ./build.sh bootstrap); " +
@@ -194,6 +200,7 @@ internal sealed class IncusTransport : IDisposable
         {
             Waited = waited,
         };
+    }
 
     private static string Seconds(TimeSpan t) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{t.TotalSeconds:0.###} s");
 

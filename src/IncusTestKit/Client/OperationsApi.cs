@@ -1,5 +1,6 @@
 using System.Text.Json;
 using IncusTestKit.Client.Models;
+using IncusTestKit.Diagnostics;
 
 namespace IncusTestKit.Client;
 
@@ -49,6 +50,7 @@ internal sealed class OperationsApi(IncusClient client)
                 var done = response.Metadata.Deserialize(IncusJsonContext.Default.Operation)!;
                 if (done.IsFinal)
                     return done;
+                Log.OperationStillRunning(client.Logger, id, round);
                 continue;
             }
 
@@ -57,6 +59,7 @@ internal sealed class OperationsApi(IncusClient client)
                 return new Operation { Id = id, Status = "Failure", StatusCode = 400, Err = response.Error };
             if (current.IsFinal)
                 return current.Err.Length > 0 || current.Succeeded ? current : current with { Err = response.Error };
+            Log.OperationStillRunning(client.Logger, id, round);
         }
     }
 

@@ -1,4 +1,5 @@
 using IncusTestKit.Sandboxes;
+using Microsoft.Extensions.Logging;
 
 namespace IncusTestKit.Configuration;
 
@@ -47,6 +48,15 @@ public sealed record SandboxClientOptions
     /// than zero and at most a day.</para>
     /// </remarks>
     public TimeSpan? DaemonTimeout { get; init; }
+
+    /// <summary>
+    /// Where the client logs what it does: sandboxes created and destroyed (with durations), commands run (program,
+    /// arguments, exit code and duration; never their environment), retries, cleanup failures and a daemon that stops
+    /// answering. Default: nothing is logged. The factory stays the caller's: the client never disposes it.
+    /// </summary>
+    /// <remarks>Categories are the logging types (<c>IncusTestKit.Sandboxes.SandboxClient</c>,
+    /// <c>IncusTestKit.Sandboxes.Sandbox</c>, <c>IncusTestKit.Client.IncusClient</c>); event ids are stable.</remarks>
+    public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>The <see cref="DaemonTimeout"/> used when neither the options nor <c>ISB_DAEMON_TIMEOUT</c> set one: 30 seconds.</summary>
     public static TimeSpan DefaultDaemonTimeout { get; } = TimeSpan.FromSeconds(30);

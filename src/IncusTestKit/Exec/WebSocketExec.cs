@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using IncusTestKit.Client;
 using IncusTestKit.Client.Models;
+using IncusTestKit.Diagnostics;
 using IncusTestKit.Errors;
 
 namespace IncusTestKit.Exec;
@@ -178,6 +179,7 @@ internal sealed class WebSocketExec
             {
                 // The operation is gone (404), or gave up on the streams while we attached them (500): it timed out
                 // waiting for us, before the command started. Ask again.
+                Log.ExecAttachRetry(_client.Logger, context.What, (int)e.StatusCode, attempt + 1);
             }
             catch (OperationCanceledException e) when (bound.IsCancellationRequested)
             {

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using IncusTestKit.Diagnostics;
 using IncusTestKit.Errors;
 using IncusTestKit.Exec;
 
@@ -44,7 +46,20 @@ public sealed partial class Sandbox
         var (uid, gid) = await ResolveUserAsync(options.User, environment, cancellationToken).ConfigureAwait(false);
         if (options.WorkingDirectory != "/")
             await EnsureDirectoryAsync(options.WorkingDirectory, cancellationToken).ConfigureAwait(false);
-        return await new WebSocketExec(_client.Incus, Name, options).RunAsync(argv, uid, gid, environment, cancellationToken).ConfigureAwait(false);
+        var logged = new CommandText(argv);
+        Log.CommandStarting(_client.SandboxLogger, logged, Name);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await new WebSocketExec(_client.Incus, Name, options).RunAsync(argv, uid, gid, environment, cancellationToken).ConfigureAwait(false);
+            Log.CommandExited(_client.SandboxLogger, logged, Name, result.ExitCode, Log.Milliseconds(result.Duration));
+            return result;
+        }
+        catch (Exception e)
+        {
+            Log.CommandFailed(_client.SandboxLogger, logged, Name, Log.Milliseconds(Stopwatch.GetElapsedTime(started)), e);
+            throw;
+        }
     }
 
     // The daemon silently runs in / when the directory is missing; a clear error is kinder.

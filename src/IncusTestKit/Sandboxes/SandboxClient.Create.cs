@@ -2,6 +2,7 @@ using System.Diagnostics;
 using IncusTestKit.Client;
 using IncusTestKit.Client.Models;
 using IncusTestKit.Configuration;
+using IncusTestKit.Diagnostics;
 using IncusTestKit.Errors;
 using IncusTestKit.Images;
 using IncusTestKit.Mounts;
@@ -52,6 +53,7 @@ public sealed partial class SandboxClient
             throw new ArgumentOutOfRangeException(nameof(options), options.Network, "SandboxOptions.Network must be Default or None.");
         var mounts = (options.Mounts ?? []).Select(m => HostMounts.Validate(m, type, SocketPath)).ToList();
         HostMounts.EnsureDistinctTargets(mounts);
+        Log.CreatingSandbox(Logger, name, image);
 
         if (type == SandboxType.VirtualMachine)
             await EnsureVirtualMachinesAsync(cancellationToken).ConfigureAwait(false);
@@ -97,34 +99,39 @@ public sealed partial class SandboxClient
         try
         {
             var sandbox = await CreateOwnedAsync(owned, body, context, options, mountPlans, stopwatch, abandon.Token).ConfigureAwait(false);
+            Log.SandboxCreated(Logger, name, Log.Milliseconds(stopwatch.Elapsed));
             if (options.AutoDestroy)
                 owned.MarkCreated();
             else
                 Ownership.Release(owned);
             return sandbox;
         }
-        catch (SandboxTimeoutException)
+        catch (SandboxTimeoutException e)
         {
+            Log.CreateFailed(Logger, name, Log.Milliseconds(stopwatch.Elapsed), e);
             Ownership.Release(owned); // Kept for inspection, as its message says.
             throw;
         }
-        catch (IncusUnavailableException)
+        catch (IncusUnavailableException e)
         {
+            Log.CreateFailed(Logger, name, Log.Milliseconds(stopwatch.Elapsed), e);
             // Nothing can be deleted now; if the request may have arrived, the client's dispose or the exit tries again.
             if (owned.Stage == OwnedStage.Reserved)
                 Ownership.Release(owned);
             throw;
         }
-        catch (Exception)
+        catch (Exception e)
         {
+            Log.CreateFailed(Logger, name, Log.Milliseconds(stopwatch.Elapsed), e);
             try
             {
                 await Ownership.DestroyAsync(owned).ConfigureAwait(false);
             }
-            catch (Exception)
+            catch (Exception cleanup)
             {
                 // The original failure is what the caller needs; the sandbox stays owned, so the client's dispose or the
                 // process's end tries again and reports it.
+                Log.CleanupFailed(Logger, name, cleanup);
             }
             throw;
         }

@@ -1,7 +1,11 @@
+using System.Diagnostics;
 using IncusTestKit.Client;
 using IncusTestKit.Client.Models;
 using IncusTestKit.Configuration;
+using IncusTestKit.Diagnostics;
 using IncusTestKit.Errors;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace IncusTestKit.Sandboxes;
 
@@ -30,11 +34,20 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     {
         _remotes = IncusRemoteConfig.Load(Environment.GetEnvironmentVariable);
         _options = ResolvedClientOptions.Resolve(options ?? new SandboxClientOptions(), Environment.GetEnvironmentVariable, _remotes);
-        Incus = new IncusClient(_options.SocketPath, _options.Project, _options.DaemonTimeout);
+        var loggers = options?.LoggerFactory ?? NullLoggerFactory.Instance;
+        Logger = loggers.CreateLogger<SandboxClient>();
+        SandboxLogger = loggers.CreateLogger<Sandbox>();
+        Incus = new IncusClient(_options.SocketPath, _options.Project, _options.DaemonTimeout, loggers.CreateLogger<IncusClient>());
         Ownership = new SandboxOwnership(this);
     }
 
     internal IncusClient Incus { get; }
+
+    /// <summary>Sandbox lifecycle and cleanup (see <see cref="Diagnostics.Log"/>).</summary>
+    internal ILogger Logger { get; }
+
+    /// <summary>What runs in the sandboxes.</summary>
+    internal ILogger SandboxLogger { get; }
 
     /// <summary>The sandboxes this client must destroy: creates in flight and auto-destroy sandboxes still alive.</summary>
     internal SandboxOwnership Ownership { get; }
@@ -102,6 +115,8 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     /// </summary>
     internal async Task DestroyInstanceAsync(string name, bool force, bool deleteSnapshots, string? createId, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
+        Log.DestroyingSandbox(Logger, name);
         if (!deleteSnapshots)
         {
             var snapshots = await Incus.Instances.ListSnapshotNamesAsync(name, cancellationToken).ConfigureAwait(false);
@@ -120,6 +135,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
             }
             catch (SandboxNotFoundException)
             {
+                Log.SandboxDestroyed(Logger, name, Log.Milliseconds(Stopwatch.GetElapsedTime(started)));
                 return; // An ephemeral instance is deleted by its own stop.
             }
         }
@@ -134,6 +150,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
         {
             // Gone between the stop and the delete (ephemeral): that is what was asked for.
         }
+        Log.SandboxDestroyed(Logger, name, Log.Milliseconds(Stopwatch.GetElapsedTime(started)));
     }
 
     private async Task<Instance> ReadInstanceAsync(string name, string? createId, CancellationToken cancellationToken)
@@ -170,6 +187,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
             {
                 // A create that was cut short leaves the daemon still starting the instance: it refuses to delete a busy
                 // one, and one that was stopped when read may be running by the delete.
+                Log.CleanupRetry(Logger, name);
                 await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
             }
         }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using IncusTestKit.Diagnostics;
 using IncusTestKit.Errors;
 
 namespace IncusTestKit.Sandboxes;
@@ -77,6 +78,7 @@ internal sealed class SandboxOwnership(SandboxClient client)
             }
             catch (Exception e)
             {
+                Log.CleanupFailed(client.Logger, o.Name, e);
                 failures[o] = e;
             }
         })).ConfigureAwait(false);

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging;
+
+namespace IncusTestKit.Diagnostics;
+
+/// <summary>
+/// Every message the kit logs, with stable event ids (a filter or a test may rely on them): 1xxx sandbox lifecycle and
+/// cleanup (category <c>IncusTestKit.Sandboxes.SandboxClient</c>), 2xxx commands (<c>IncusTestKit.Sandboxes.Sandbox</c>),
+/// 3xxx the daemon itself (<c>IncusTestKit.Client.IncusClient</c>); 4xxx are the tool's own (disp's name draws). The generated methods check
+/// <see cref="ILogger.IsEnabled"/> first, so with no logger nothing is formatted or allocated. No message carries a
+/// command's environment: its values may be secrets.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Debug, "Creating sandbox {Sandbox} from {Image}")]
+    public static partial void CreatingSandbox(ILogger logger, string sandbox, Images.ImageReference image);
+
+    [LoggerMessage(1001, LogLevel.Information, "Created sandbox {Sandbox} in {ElapsedMs} ms")]
+    public static partial void SandboxCreated(ILogger logger, string sandbox, long elapsedMs);
+
+    [LoggerMessage(1002, LogLevel.Warning, "Creating sandbox {Sandbox} failed after {ElapsedMs} ms")]
+    public static partial void CreateFailed(ILogger logger, string sandbox, long elapsedMs, Exception error);
+
+    [LoggerMessage(1010, LogLevel.Debug, "Destroying sandbox {Sandbox}")]
+    public static partial void DestroyingSandbox(ILogger logger, string sandbox);
+
+    [LoggerMessage(1011, LogLevel.Information, "Destroyed sandbox {Sandbox} in {ElapsedMs} ms")]
+    public static partial void SandboxDestroyed(ILogger logger, string sandbox, long elapsedMs);
+
+    [LoggerMessage(1020, LogLevel.Debug, "Sandbox {Sandbox} is still busy starting; deleting it again")]
+    public static partial void CleanupRetry(ILogger logger, string sandbox);
+
+    [LoggerMessage(1021, LogLevel.Warning, "Could not destroy sandbox {Sandbox}, which this client owns")]
+    public static partial void CleanupFailed(ILogger logger, string sandbox, Exception error);
+
+    [LoggerMessage(2000, LogLevel.Debug, "Running {Command} in sandbox {Sandbox}")]
+    public static partial void CommandStarting(ILogger logger, CommandText command, string sandbox);
+
+    [LoggerMessage(2001, LogLevel.Information, "Command {Command} in sandbox {Sandbox} exited with {ExitCode} after {ElapsedMs} ms")]
+    public static partial void CommandExited(ILogger logger, CommandText command, string sandbox, int exitCode, long elapsedMs);
+
+    [LoggerMessage(2002, LogLevel.Warning, "Command {Command} in sandbox {Sandbox} ended without an exit code after {ElapsedMs} ms")]
+    public static partial void CommandFailed(ILogger logger, CommandText command, string sandbox, long elapsedMs, Exception error);
+
+    [LoggerMessage(3000, LogLevel.Warning, "The Incus daemon on {Socket} did not answer within {WaitedMs} ms ({Request})")]
+    public static partial void DaemonNotAnswering(ILogger logger, string socket, long waitedMs, string request);
+
+    [LoggerMessage(3001, LogLevel.Information, "{What}: the daemon dropped the command's streams before they were attached (HTTP {Status}); asking again, attempt {Attempt}")]
+    public static partial void ExecAttachRetry(ILogger logger, string what, int status, int attempt);
+
+    [LoggerMessage(3002, LogLevel.Debug, "Operation {Operation} still running after a {RoundSeconds} s wait round")]
+    public static partial void OperationStillRunning(ILogger logger, string operation, int roundSeconds);
+
+    /// <summary>Whole milliseconds, the unit every duration is logged in.</summary>
+    public static long Milliseconds(TimeSpan elapsed) => (long)elapsed.TotalMilliseconds;
+}
