@@ -17,12 +17,11 @@ internal sealed class FilesApi(IncusClient client)
             return true;
         if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
-            // A missing instance is a 404 too; tell it apart from a missing path.
-            await client.Instances.GetStateAsync(instance, cancellationToken).ConfigureAwait(false);
+            await ThrowIfInstanceMissingAsync(instance, cancellationToken).ConfigureAwait(false);
             return false;
         }
         var envelope = await IncusTransport.ReadEnvelopeAsync(response, cancellationToken).ConfigureAwait(false);
-        throw IncusErrorMapper.Map(envelope.ErrorCode, envelope.Error, client.Instances.Context($"Checking '{path}'", instance) with { Path = path });
+        throw await ErrorAsync(envelope, instance, $"Checking '{path}'", path, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<byte[]> ReadAsync(string instance, string path, CancellationToken cancellationToken)
@@ -32,9 +31,7 @@ internal sealed class FilesApi(IncusClient client)
         if (response.IsSuccessStatusCode)
             return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         var envelope = await IncusTransport.ReadEnvelopeAsync(response, cancellationToken).ConfigureAwait(false);
-        if (envelope.ErrorCode == 404)
-            await client.Instances.GetStateAsync(instance, cancellationToken).ConfigureAwait(false);
-        throw IncusErrorMapper.Map(envelope.ErrorCode, envelope.Error, client.Instances.Context($"Reading '{path}'", instance) with { Path = path });
+        throw await ErrorAsync(envelope, instance, $"Reading '{path}'", path, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Creates or overwrites a file. Owner and mode apply only to a new file (the daemon keeps an existing file's).</summary>
@@ -67,7 +64,7 @@ internal sealed class FilesApi(IncusClient client)
             return StatOf(path, response);
         if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
-            await client.Instances.GetStateAsync(instance, cancellationToken).ConfigureAwait(false);
+            await ThrowIfInstanceMissingAsync(instance, cancellationToken).ConfigureAwait(false);
             return null;
         }
         // A HEAD answer has no body to say why it failed: ask again with a GET, which does.
@@ -97,9 +94,7 @@ internal sealed class FilesApi(IncusClient client)
         using (response)
         {
             var envelope = await IncusTransport.ReadEnvelopeAsync(response, cancellationToken).ConfigureAwait(false);
-            if (envelope.ErrorCode == 404)
-                await client.Instances.GetStateAsync(instance, cancellationToken).ConfigureAwait(false);
-            throw IncusErrorMapper.Map(envelope.ErrorCode, envelope.Error, client.Instances.Context($"Reading '{path}'", instance) with { Path = path });
+            throw await ErrorAsync(envelope, instance, $"Reading '{path}'", path, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -207,8 +202,21 @@ internal sealed class FilesApi(IncusClient client)
         var envelope = await IncusTransport.ReadEnvelopeAsync(response, cancellationToken).ConfigureAwait(false);
         if (!envelope.IsError)
             return;
-        if (envelope.ErrorCode == 404)
-            await client.Instances.GetStateAsync(instance, cancellationToken).ConfigureAwait(false);
-        throw IncusErrorMapper.Map(envelope.ErrorCode, envelope.Error, client.Instances.Context(what, instance) with { Path = path });
+        throw await ErrorAsync(envelope, instance, what, path, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The mapped error of a failed files request; a 404 is first checked against the instance itself.</summary>
+    private async Task<IncusTestKitException> ErrorAsync(IncusResponse envelope, string instance, string what, string path, CancellationToken cancellationToken)
+    {
+        if (envelope.ErrorCode == 404)
+            await ThrowIfInstanceMissingAsync(instance, cancellationToken).ConfigureAwait(false);
+        return IncusErrorMapper.Map(envelope.ErrorCode, envelope.Error, client.Instances.Context(what, instance) with { Path = path });
+    }
+
+    /// <summary>
+    /// The files API answers 404 both for a missing path and for a missing instance (and a HEAD has no body to tell
+    /// which): asking for the instance's state throws <see cref="SandboxNotFoundException"/> when it is the instance.
+    /// </summary>
+    private Task ThrowIfInstanceMissingAsync(string instance, CancellationToken cancellationToken) =>
+        client.Instances.GetStateAsync(instance, cancellationToken);
 }

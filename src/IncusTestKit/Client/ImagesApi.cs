@@ -25,10 +25,6 @@ internal sealed class ImagesApi(IncusClient client)
         {
             return null;
         }
-        catch (IncusTestKitException e) when (e.Code == SandboxErrorCode.OperationFailed && e.DaemonMessage?.Contains("not found", StringComparison.OrdinalIgnoreCase) == true)
-        {
-            return null;
-        }
     }
 
     // Aliases may hold '/', which the daemon's router takes literally; everything else is escaped.

@@ -3,63 +3,114 @@ using IncusTestKit.Errors;
 namespace IncusTestKit.Client;
 
 /// <summary>
-/// The one place where daemon answers become typed errors. The daemon reports many failures only
-/// as text inside a failed operation (with HTTP 200 from /wait), so the text decides as much as the code.
+/// The one place where daemon answers become typed errors, and the only code that reads the daemon's error text. The
+/// daemon reports many failures only as text inside a failed operation (with HTTP 200 from /wait), so the text decides
+/// as much as the code. Everything else decides on the exception's type, its code, or the <see cref="DaemonCondition"/>
+/// set here.
 /// </summary>
 internal static class IncusErrorMapper
 {
-    public static IncusTestKitException Map(int code, string message, IncusErrorContext context)
+    /// <summary>The typed error for a daemon answer, carrying the daemon's words and what they were read to mean.</summary>
+    public static IncusTestKitException Map(int code, string message, IncusErrorContext context) =>
+        Create(Classify(code, message, context), context, message);
+
+    /// <summary>What a daemon answer means (texts observed on Incus 6.0).</summary>
+    public static DaemonCondition Classify(int code, string message, IncusErrorContext context)
     {
-        var name = context.Instance;
         bool Has(string text) => message.Contains(text, StringComparison.OrdinalIgnoreCase);
+        var name = context.Instance;
 
         if (name is not null && (Has("Instance not found") || (code == 404 && context.Path is null && context.Snapshot is null && context.Image is null)))
-        {
-            return new SandboxNotFoundException(name,
-                $"Sandbox '{name}' does not exist in project '{context.Project}'. See the existing ones with: dotnet isb list", message);
-        }
-        if (context.Snapshot is { } snapshot)
+            return DaemonCondition.InstanceNotFound;
+        if (context.Snapshot is not null)
         {
             if (Has("Instance_snapshot not found") || (Has("Snapshot ") && Has("does not exist")))
-            {
-                return new SnapshotNotFoundException(
-                    $"Sandbox '{name}' has no snapshot named '{snapshot}'. See its snapshots with ListSnapshotsAsync (incus snapshot list {name}).", message);
-            }
+                return DaemonCondition.SnapshotNotFound;
             if (Has("UNIQUE constraint failed: instances_snapshots"))
-            {
-                return new NameConflictException(
-                    $"Sandbox '{name}' already has a snapshot named '{snapshot}'. Choose another name, or delete that snapshot first.", message);
-            }
+                return DaemonCondition.SnapshotExists;
         }
         if (Has("Image not provided") || Has("Image alias not found") || (Has("Image \"") && Has("not found"))
-            || Has("Failed getting remote image info") || Has("requested image couldn't be found"))
+            || Has("Failed getting remote image info") || Has("requested image couldn't be found")
+            || (context.Image is not null && name is null && (code == 404 || Has("not found"))))
         {
-            return new ImageNotFoundException(
-                $"Image '{context.Image}' was not found ({message}). List local images with: incus image list", message);
+            return DaemonCondition.ImageNotFound;
         }
-        // "busy running a create operation": another client is creating an instance of that name at this moment.
-        if (Has("UNIQUE constraint failed: instances.") || Has("already in use") || Has("busy running a \"create\"") || Has("busy running a create") || (code == 409 && name is not null))
+        // "busy running a create" while creating: another client is creating an instance of that name at this moment.
+        var creating = context.Image is not null;
+        if (Has("UNIQUE constraint failed: instances.") || Has("already in use") || (code == 409 && name is not null)
+            || (creating && (Has("busy running a \"create\"") || Has("busy running a create"))))
         {
-            return new NameConflictException(
-                $"A sandbox named '{name}' already exists in project '{context.Project}'. Choose another name, or destroy it first: dotnet isb destroy {name}", message);
+            return DaemonCondition.InstanceExists;
         }
         if (Has("Invalid instance name") || Has("Invalid snapshot name") || Has("Invalid instance snapshot name"))
-            return new InvalidNameException($"{context.What} failed: {message}.", message);
+            return DaemonCondition.InvalidName;
         if (Has("Instance is not running") || Has("isn't running") || Has("Instance is frozen"))
-        {
-            return new SandboxNotRunningException(name ?? "",
-                $"Sandbox '{name}' is not running ({message}). Start it first: dotnet isb start {name}", message);
-        }
+            return DaemonCondition.NotRunning;
+        if (Has("already running"))
+            return DaemonCondition.AlreadyRunning;
+        if (Has("already stopped"))
+            return DaemonCondition.AlreadyStopped;
+        if (Has("is busy"))
+            return DaemonCondition.Busy;
+        if (Has("Instance is running"))
+            return DaemonCondition.StillRunning;
+        if (Has("Failed shutting down instance"))
+            return DaemonCondition.ShutdownTimedOut;
         if (Has("context deadline exceeded"))
-            return new SandboxTimeoutException($"{context.What} did not finish in time ({message}).", message);
+            return DaemonCondition.DeadlineExceeded;
         if (Has("no space left") || Has("quota") || Has("out of memory") || Has("Cannot allocate memory") || Has("limits."))
-            return new ResourceLimitException($"{context.What} failed on a resource limit: {message}", message);
+            return DaemonCondition.ResourceLimit;
         if (Has("Unknown configuration key") || Has("Requested profile"))
-            return new IncusTestKitException(SandboxErrorCode.InvalidConfiguration, $"{context.What} failed: {message}", message);
+            return DaemonCondition.InvalidConfiguration;
         if (Has("Command not found"))
-            return new CommandFailedException($"{context.What} failed: the command was not found in the sandbox.", message);
-        if (context.Path is not null && (code == 404 || Has("no such file") || Has("not a directory")))
-            return new PathNotFoundException($"Path '{context.Path}' does not exist in sandbox '{name}'.", message);
-        return new IncusTestKitException(SandboxErrorCode.OperationFailed, $"{context.What} failed: {message}", message);
+            return DaemonCondition.CommandNotFound;
+        if (context.Path is not null)
+        {
+            if (Has("directory not empty"))
+                return DaemonCondition.DirectoryNotEmpty;
+            if (Has("is a directory"))
+                return DaemonCondition.IsADirectory;
+            if (code == 404 || Has("no such file") || Has("not a directory"))
+                return DaemonCondition.PathNotFound;
+        }
+        return DaemonCondition.Other;
     }
+
+    /// <summary>
+    /// The typed error for a condition, with a message that names the fix. <paramref name="message"/> is the daemon's
+    /// text, quoted where it says more than the condition; null when the SDK found the condition itself.
+    /// </summary>
+    public static IncusTestKitException Create(DaemonCondition condition, IncusErrorContext context, string? message = null)
+    {
+        var name = context.Instance;
+        IncusTestKitException error = condition switch
+        {
+            DaemonCondition.InstanceNotFound => new SandboxNotFoundException(name ?? "",
+                $"Sandbox '{name}' does not exist in project '{context.Project}'. See the existing ones with: dotnet isb list"),
+            DaemonCondition.SnapshotNotFound => new SnapshotNotFoundException(
+                $"Sandbox '{name}' has no snapshot named '{context.Snapshot}'. See its snapshots with ListSnapshotsAsync (incus snapshot list {name})."),
+            DaemonCondition.SnapshotExists => new NameConflictException(
+                $"Sandbox '{name}' already has a snapshot named '{context.Snapshot}'. Choose another name, or delete that snapshot first."),
+            DaemonCondition.ImageNotFound => new ImageNotFoundException(
+                $"Image '{context.Image}' was not found{Quoted(message)}. List local images with: incus image list"),
+            DaemonCondition.InstanceExists => new NameConflictException(
+                $"A sandbox named '{name}' already exists in project '{context.Project}'. Choose another name, or destroy it first: dotnet isb destroy {name}"),
+            DaemonCondition.InvalidName => new InvalidNameException($"{context.What} failed: {message}."),
+            DaemonCondition.NotRunning => new SandboxNotRunningException(name ?? "",
+                $"Sandbox '{name}' is not running{Quoted(message)}. Start it first: dotnet isb start {name}"),
+            DaemonCondition.ShutdownTimedOut => new SandboxTimeoutException(
+                $"{context.What} did not finish in time{Quoted(message)}; it is still running. Stop it with force: dotnet isb stop {name} --force"),
+            DaemonCondition.DeadlineExceeded => new SandboxTimeoutException($"{context.What} did not finish in time{Quoted(message)}."),
+            DaemonCondition.ResourceLimit => new ResourceLimitException($"{context.What} failed on a resource limit: {message}"),
+            DaemonCondition.InvalidConfiguration => new IncusTestKitException(SandboxErrorCode.InvalidConfiguration, $"{context.What} failed: {message}"),
+            DaemonCondition.CommandNotFound => new CommandFailedException($"{context.What} failed: the command was not found in the sandbox."),
+            DaemonCondition.PathNotFound => new PathNotFoundException($"Path '{context.Path}' does not exist in sandbox '{name}'."),
+            _ => new IncusTestKitException(SandboxErrorCode.OperationFailed, $"{context.What} failed: {message}"),
+        };
+        error.DaemonMessage = message;
+        error.Condition = condition;
+        return error;
+    }
+
+    private static string Quoted(string? message) => string.IsNullOrEmpty(message) ? "" : $" ({message})";
 }

@@ -4,8 +4,8 @@ namespace IncusTestKit.Errors;
 public sealed class CommandFailedException : IncusTestKitException
 {
     /// <summary>Creates the error; <paramref name="message"/> should say how to fix it.</summary>
-    public CommandFailedException(string message, string? daemonMessage = null, Exception? innerException = null)
-        : base(SandboxErrorCode.CommandFailed, message, daemonMessage, innerException)
+    public CommandFailedException(string message, Exception? innerException = null)
+        : base(SandboxErrorCode.CommandFailed, message, innerException)
     {
     }
 }

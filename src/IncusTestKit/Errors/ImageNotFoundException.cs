@@ -4,8 +4,8 @@ namespace IncusTestKit.Errors;
 public sealed class ImageNotFoundException : IncusTestKitException
 {
     /// <summary>Creates the error; <paramref name="message"/> should say how to fix it.</summary>
-    public ImageNotFoundException(string message, string? daemonMessage = null, Exception? innerException = null)
-        : base(SandboxErrorCode.ImageNotFound, message, daemonMessage, innerException)
+    public ImageNotFoundException(string message, Exception? innerException = null)
+        : base(SandboxErrorCode.ImageNotFound, message, innerException)
     {
     }
 }

@@ -5,7 +5,7 @@ public sealed class IncusUnavailableException : IncusTestKitException
 {
     /// <summary>Creates the error.</summary>
     public IncusUnavailableException(IncusUnavailableReason reason, string socketPath, string message, Exception? innerException = null)
-        : base(SandboxErrorCode.IncusUnavailable, message, null, innerException)
+        : base(SandboxErrorCode.IncusUnavailable, message, innerException)
     {
         Reason = reason;
         SocketPath = socketPath;

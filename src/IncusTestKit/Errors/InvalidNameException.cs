@@ -4,8 +4,8 @@ namespace IncusTestKit.Errors;
 public sealed class InvalidNameException : IncusTestKitException
 {
     /// <summary>Creates the error; <paramref name="message"/> should say how to fix it.</summary>
-    public InvalidNameException(string message, string? daemonMessage = null, Exception? innerException = null)
-        : base(SandboxErrorCode.InvalidName, message, daemonMessage, innerException)
+    public InvalidNameException(string message, Exception? innerException = null)
+        : base(SandboxErrorCode.InvalidName, message, innerException)
     {
     }
 }

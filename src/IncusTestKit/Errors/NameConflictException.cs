@@ -4,8 +4,8 @@ namespace IncusTestKit.Errors;
 public sealed class NameConflictException : IncusTestKitException
 {
     /// <summary>Creates the error; <paramref name="message"/> should say how to fix it.</summary>
-    public NameConflictException(string message, string? daemonMessage = null, Exception? innerException = null)
-        : base(SandboxErrorCode.NameConflict, message, daemonMessage, innerException)
+    public NameConflictException(string message, Exception? innerException = null)
+        : base(SandboxErrorCode.NameConflict, message, innerException)
     {
     }
 }

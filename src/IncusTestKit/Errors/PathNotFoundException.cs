@@ -4,8 +4,8 @@ namespace IncusTestKit.Errors;
 public sealed class PathNotFoundException : IncusTestKitException
 {
     /// <summary>Creates the error; <paramref name="message"/> should say how to fix it.</summary>
-    public PathNotFoundException(string message, string? daemonMessage = null, Exception? innerException = null)
-        : base(SandboxErrorCode.PathNotFound, message, daemonMessage, innerException)
+    public PathNotFoundException(string message, Exception? innerException = null)
+        : base(SandboxErrorCode.PathNotFound, message, innerException)
     {
     }
 }

@@ -4,8 +4,8 @@ namespace IncusTestKit.Errors;
 public sealed class ResourceLimitException : IncusTestKitException
 {
     /// <summary>Creates the error; <paramref name="message"/> should say how to fix it.</summary>
-    public ResourceLimitException(string message, string? daemonMessage = null, Exception? innerException = null)
-        : base(SandboxErrorCode.ResourceLimit, message, daemonMessage, innerException)
+    public ResourceLimitException(string message, Exception? innerException = null)
+        : base(SandboxErrorCode.ResourceLimit, message, innerException)
     {
     }
 }

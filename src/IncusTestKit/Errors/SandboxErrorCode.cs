@@ -27,7 +27,7 @@ public enum SandboxErrorCode
     Mount,
     /// <summary>A path does not exist. See <see cref="PathNotFoundException"/>.</summary>
     PathNotFound,
-    /// <summary>No mount at that target. See <see cref="MountNotFoundException"/>.</summary>
+    /// <summary>The sandbox has no IncusTestKit mount at that target: a <see cref="MountException"/> with this code.</summary>
     MountNotFound,
     /// <summary>The server cannot run that instance type. See <see cref="UnsupportedInstanceTypeException"/>.</summary>
     UnsupportedInstanceType,

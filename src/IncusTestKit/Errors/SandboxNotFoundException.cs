@@ -4,8 +4,8 @@ namespace IncusTestKit.Errors;
 public sealed class SandboxNotFoundException : IncusTestKitException
 {
     /// <summary>Creates the error for the sandbox <paramref name="name"/>.</summary>
-    public SandboxNotFoundException(string name, string message, string? daemonMessage = null)
-        : base(SandboxErrorCode.SandboxNotFound, message, daemonMessage)
+    public SandboxNotFoundException(string name, string message)
+        : base(SandboxErrorCode.SandboxNotFound, message)
     {
         Name = name;
     }

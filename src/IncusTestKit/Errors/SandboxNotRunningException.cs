@@ -4,8 +4,8 @@ namespace IncusTestKit.Errors;
 public sealed class SandboxNotRunningException : IncusTestKitException
 {
     /// <summary>Creates the error for the sandbox <paramref name="name"/>.</summary>
-    public SandboxNotRunningException(string name, string message, string? daemonMessage = null)
-        : base(SandboxErrorCode.SandboxNotRunning, message, daemonMessage)
+    public SandboxNotRunningException(string name, string message)
+        : base(SandboxErrorCode.SandboxNotRunning, message)
     {
         Name = name;
     }

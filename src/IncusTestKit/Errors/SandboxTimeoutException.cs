@@ -4,8 +4,8 @@ namespace IncusTestKit.Errors;
 public sealed class SandboxTimeoutException : IncusTestKitException
 {
     /// <summary>Creates the error; <paramref name="message"/> should say how to fix it.</summary>
-    public SandboxTimeoutException(string message, string? daemonMessage = null, Exception? innerException = null)
-        : base(SandboxErrorCode.Timeout, message, daemonMessage, innerException)
+    public SandboxTimeoutException(string message, Exception? innerException = null)
+        : base(SandboxErrorCode.Timeout, message, innerException)
     {
     }
 }

@@ -4,8 +4,8 @@ namespace IncusTestKit.Errors;
 public sealed class SnapshotNotFoundException : IncusTestKitException
 {
     /// <summary>Creates the error; <paramref name="message"/> should say how to fix it.</summary>
-    public SnapshotNotFoundException(string message, string? daemonMessage = null, Exception? innerException = null)
-        : base(SandboxErrorCode.SnapshotNotFound, message, daemonMessage, innerException)
+    public SnapshotNotFoundException(string message, Exception? innerException = null)
+        : base(SandboxErrorCode.SnapshotNotFound, message, innerException)
     {
     }
 }

@@ -7,8 +7,8 @@ namespace IncusTestKit.Errors;
 public sealed class UnsafeProfileException : IncusTestKitException
 {
     /// <summary>Creates the error; <paramref name="message"/> should name the profile, the key and the fix.</summary>
-    public UnsafeProfileException(string message, string profile, string key, string? daemonMessage = null, Exception? innerException = null)
-        : base(SandboxErrorCode.UnsafeProfile, message, daemonMessage, innerException)
+    public UnsafeProfileException(string message, string profile, string key, Exception? innerException = null)
+        : base(SandboxErrorCode.UnsafeProfile, message, innerException)
     {
         Profile = profile;
         Key = key;

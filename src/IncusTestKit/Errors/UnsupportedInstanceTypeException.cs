@@ -4,8 +4,8 @@ namespace IncusTestKit.Errors;
 public sealed class UnsupportedInstanceTypeException : IncusTestKitException
 {
     /// <summary>Creates the error; <paramref name="message"/> should say how to fix it.</summary>
-    public UnsupportedInstanceTypeException(string message, string? daemonMessage = null, Exception? innerException = null)
-        : base(SandboxErrorCode.UnsupportedInstanceType, message, daemonMessage, innerException)
+    public UnsupportedInstanceTypeException(string message, Exception? innerException = null)
+        : base(SandboxErrorCode.UnsupportedInstanceType, message, innerException)
     {
     }
 }

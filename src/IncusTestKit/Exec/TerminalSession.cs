@@ -139,7 +139,7 @@ public sealed class TerminalSession : IAsyncDisposable
             return 0;
         if (done.Metadata.ValueKind == JsonValueKind.Object && done.Metadata.TryGetProperty("return", out var code) && code.ValueKind == JsonValueKind.Number)
             return code.GetInt32();
-        throw new IncusTestKitException(SandboxErrorCode.OperationFailed, $"The interactive program ended without an exit code: {done.Err}", done.Err);
+        throw new IncusTestKitException(SandboxErrorCode.OperationFailed, $"The interactive program ended without an exit code: {done.Err}");
     }
 
     private async ValueTask SendControlAsync(string json, CancellationToken cancellationToken)

@@ -122,7 +122,7 @@ internal sealed class WebSocketExec
             var exitCode = ReturnCode(done);
             if (exitCode is null)
                 throw IncusErrorMapper.Map(500, done.Err, context);
-            if (!done.Succeeded && done.Err.Contains("not found", StringComparison.OrdinalIgnoreCase) && _stderr.Bytes.Length == 0)
+            if (!done.Succeeded && IncusErrorMapper.Classify(500, done.Err, context) == DaemonCondition.CommandNotFound && _stderr.Bytes.Length == 0)
                 _stderr.Append(Encoding.UTF8.GetBytes($"{argv[0]}: command not found\n"));
             return new ExecResult
             {

@@ -159,7 +159,7 @@ public sealed class SandboxFileSystem
             catch (PathNotFoundException e) when (!recursive)
             {
                 throw new PathNotFoundException(
-                    $"Cannot create '{directory}' in sandbox '{Name}': its parent '{ParentOf(directory)}' does not exist. Pass recursive: true to create it too.", e.DaemonMessage, e);
+                    $"Cannot create '{directory}' in sandbox '{Name}': its parent '{ParentOf(directory)}' does not exist. Pass recursive: true to create it too.", e);
             }
         }
     }
@@ -234,10 +234,10 @@ public sealed class SandboxFileSystem
         {
             // Removed by someone else in between: as asked.
         }
-        catch (IncusTestKitException e) when (e.DaemonMessage?.Contains("directory not empty", StringComparison.OrdinalIgnoreCase) == true)
+        catch (IncusTestKitException e) when (e.Condition == DaemonCondition.DirectoryNotEmpty)
         {
             throw new IncusTestKitException(SandboxErrorCode.OperationFailed,
-                $"Directory '{path}' in sandbox '{Name}' is not empty: pass recursive: true to remove it with everything in it.", e.DaemonMessage, e);
+                $"Directory '{path}' in sandbox '{Name}' is not empty: pass recursive: true to remove it with everything in it.", e);
         }
     }
 
@@ -381,9 +381,9 @@ public sealed class SandboxFileSystem
         {
             var parent = ParentOf(Normalize(path));
             throw new PathNotFoundException(
-                $"Cannot write '{path}' in sandbox '{Name}': its directory '{parent}' does not exist. Create it first: MkdirAsync(\"{parent}\", recursive: true).", e.DaemonMessage, e);
+                $"Cannot write '{path}' in sandbox '{Name}': its directory '{parent}' does not exist. Create it first: MkdirAsync(\"{parent}\", recursive: true).", e);
         }
-        catch (IncusTestKitException e) when (e.DaemonMessage?.Contains("is a directory", StringComparison.OrdinalIgnoreCase) == true)
+        catch (IncusTestKitException e) when (e.Condition == DaemonCondition.IsADirectory)
         {
             throw IsADirectory(path);
         }
@@ -489,7 +489,7 @@ public sealed class SandboxFileSystem
         if (!result.Succeeded)
         {
             throw new IncusTestKitException(SandboxErrorCode.OperationFailed,
-                $"Removing '{path}' in sandbox '{Name}' failed (rm exited with {result.ExitCode}): {result.Stderr.Trim()}", result.Stderr.Trim());
+                $"Removing '{path}' in sandbox '{Name}' failed (rm exited with {result.ExitCode}): {result.Stderr.Trim()}");
         }
     }
 

@@ -210,7 +210,7 @@ internal static class HostMounts
             var said = result.Stderr.Trim();
             throw new MountException(
                 $"Mounting the overlay of '{mount.Source}' at '{mount.Target}' in sandbox '{sandbox.Name}' failed (exit code {result.ExitCode}): {said}. " +
-                "The image needs a mount command, and the kernel must allow overlayfs in unprivileged containers (Linux 5.11 or later).", said);
+                "The image needs a mount command, and the kernel must allow overlayfs in unprivileged containers (Linux 5.11 or later).");
         }
     }
 
@@ -263,7 +263,7 @@ internal static class HostMounts
         if (!result.Succeeded)
         {
             var said = result.Stderr.Trim();
-            throw new MountException($"Unmounting the overlay at '{mount.Target}' in sandbox '{sandbox.Name}' failed (exit code {result.ExitCode}): {said}", said);
+            throw new MountException($"Unmounting the overlay at '{mount.Target}' in sandbox '{sandbox.Name}' failed (exit code {result.ExitCode}): {said}");
         }
     }
 

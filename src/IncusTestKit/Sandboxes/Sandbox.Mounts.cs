@@ -66,7 +66,7 @@ public sealed partial class Sandbox
         }
         catch (IncusTestKitException e) when (e is not SandboxNotFoundException and not IncusUnavailableException)
         {
-            throw new MountException($"{what} failed: {e.DaemonMessage ?? e.Message}", e.DaemonMessage, e);
+            throw new MountException($"{what} failed: {e.DaemonMessage ?? e.Message}", e) { DaemonMessage = e.DaemonMessage };
         }
         if (!plan.IsOverlay && !(running && mount.Mode == MountMode.ReadWrite && Type == SandboxType.Container))
             return plan.Info;
@@ -100,13 +100,13 @@ public sealed partial class Sandbox
     /// </summary>
     /// <param name="target">The mount's target inside the sandbox.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <exception cref="MountNotFoundException">No IncusTestKit mount has that target (see <see cref="ListMountsAsync"/>).</exception>
+    /// <exception cref="MountException">No IncusTestKit mount has that target (<see cref="SandboxErrorCode.MountNotFound"/>; see <see cref="ListMountsAsync"/>).</exception>
     /// <exception cref="MountException">The daemon or the unmount command refused.</exception>
     public async Task UnmountAsync(string target, CancellationToken cancellationToken = default)
     {
         var normalized = HostMounts.NormalizeTarget(target, nameof(target));
         var instance = await _client.Incus.Instances.GetAsync(Name, cancellationToken).ConfigureAwait(false);
-        var mount = HostMounts.Read(instance).FirstOrDefault(m => m.Target == normalized) ?? throw new MountNotFoundException(
+        var mount = HostMounts.Read(instance).FirstOrDefault(m => m.Target == normalized) ?? throw new MountException(SandboxErrorCode.MountNotFound,
             $"Sandbox '{Name}' has no IncusTestKit mount at '{normalized}'. See its mounts with ListMountsAsync (only mounts made by IncusTestKit can be unmounted here).");
         await RemoveMountAsync(mount, cancellationToken).ConfigureAwait(false);
     }
@@ -155,7 +155,7 @@ public sealed partial class Sandbox
         }
         catch (IncusTestKitException e) when (e is not SandboxNotFoundException and not IncusUnavailableException)
         {
-            throw new MountException($"{what} failed: {e.DaemonMessage ?? e.Message}", e.DaemonMessage, e);
+            throw new MountException($"{what} failed: {e.DaemonMessage ?? e.Message}", e) { DaemonMessage = e.DaemonMessage };
         }
         if (overlay)
         {
@@ -166,7 +166,7 @@ public sealed partial class Sandbox
             catch (IncusTestKitException e) when (e is not SandboxNotFoundException and not IncusUnavailableException)
             {
                 throw new MountException(
-                    $"The overlay at '{mount.Target}' in sandbox '{Name}' was unmounted, but the writes kept for it could not be deleted: {e.Message}", e.DaemonMessage, e);
+                    $"The overlay at '{mount.Target}' in sandbox '{Name}' was unmounted, but the writes kept for it could not be deleted: {e.Message}", e);
             }
         }
     }

@@ -1,3 +1,4 @@
+using IncusTestKit.Client;
 using IncusTestKit.Client.Models;
 using IncusTestKit.Errors;
 
@@ -87,7 +88,7 @@ public sealed partial class Sandbox : IAsyncDisposable
         {
             await ChangeStateAsync(new InstanceStatePut("start"), "Starting", cancellationToken).ConfigureAwait(false);
         }
-        catch (IncusTestKitException e) when (e.DaemonMessage?.Contains("already running", StringComparison.OrdinalIgnoreCase) == true)
+        catch (IncusTestKitException e) when (e.Condition == DaemonCondition.AlreadyRunning)
         {
             return; // Already as asked, overlays included.
         }

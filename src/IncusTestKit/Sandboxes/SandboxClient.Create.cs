@@ -63,7 +63,7 @@ public sealed partial class SandboxClient
         var profiles = Incus.Profiles.GetAllAsync(options.Profiles, cancellationToken);
         var shifting = mounts.Count > 0 ? HostMounts.SupportsShiftAsync(Incus, cancellationToken) : Task.FromResult(false);
         if (await exists.ConfigureAwait(false))
-            throw IncusErrorMapper.Map(409, $"Name \"{name}\" already in use", context);
+            throw IncusErrorMapper.Create(DaemonCondition.InstanceExists, context);
         var source = await resolving.ConfigureAwait(false);
         var profileList = await profiles.ConfigureAwait(false);
         if (!options.AllowUnsafeProfiles && ProfileSafety.Check(profileList) is { Count: > 0 } findings)

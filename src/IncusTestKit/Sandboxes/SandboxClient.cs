@@ -182,8 +182,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
             {
                 return; // Gone, or someone else's now: nothing of ours is left.
             }
-            catch (IncusTestKitException e) when (e.DaemonMessage is { } daemon
-                && (daemon.Contains("is busy", StringComparison.OrdinalIgnoreCase) || daemon.Contains("Instance is running", StringComparison.OrdinalIgnoreCase)))
+            catch (IncusTestKitException e) when (e.Condition is DaemonCondition.Busy or DaemonCondition.StillRunning)
             {
                 // A create that was cut short leaves the daemon still starting the instance: it refuses to delete a busy
                 // one, and one that was stopped when read may be running by the delete.
@@ -200,14 +199,14 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
         {
             await Incus.Instances.ChangeStateAsync(name, body, Incus.Instances.Context($"Stopping sandbox '{name}'", name), cancellationToken).ConfigureAwait(false);
         }
-        catch (IncusTestKitException e) when (e.DaemonMessage?.Contains("already stopped", StringComparison.OrdinalIgnoreCase) == true)
+        catch (IncusTestKitException e) when (e.Condition == DaemonCondition.AlreadyStopped)
         {
             // Stopping a stopped sandbox leaves it as asked.
         }
-        catch (IncusTestKitException e) when (e.DaemonMessage?.Contains("Failed shutting down instance", StringComparison.OrdinalIgnoreCase) == true)
+        catch (SandboxTimeoutException e) when (e.Condition == DaemonCondition.ShutdownTimedOut)
         {
             throw new SandboxTimeoutException(
-                $"Sandbox '{name}' did not shut down within {timeout?.TotalSeconds ?? 0:0.#} s; it is still running. Stop it with force: dotnet isb stop {name} --force", e.DaemonMessage, e);
+                $"Sandbox '{name}' did not shut down within {timeout?.TotalSeconds ?? 0:0.#} s; it is still running. Stop it with force: dotnet isb stop {name} --force", e);
         }
     }
 

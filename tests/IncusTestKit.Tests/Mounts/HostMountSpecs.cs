@@ -75,7 +75,9 @@ public sealed class HostMountSpecs(MountableBusyboxSandbox shared) : IClassFixtu
         var missing = host["does-not-exist"];
 
         (await Should.ThrowAsync<PathNotFoundException>(() => sandbox.MountAsync(new MountOptions(missing, "/mnt/x"), Ct))).Message.ShouldContain(missing);
-        (await Should.ThrowAsync<MountNotFoundException>(() => sandbox.UnmountAsync("/mnt/never-mounted", Ct))).Message.ShouldContain("/mnt/never-mounted");
+        var notMounted = await Should.ThrowAsync<MountException>(() => sandbox.UnmountAsync("/mnt/never-mounted", Ct));
+        notMounted.Code.ShouldBe(SandboxErrorCode.MountNotFound);
+        notMounted.Message.ShouldContain("/mnt/never-mounted");
         await Should.ThrowAsync<ArgumentException>(() => sandbox.MountAsync(new MountOptions(host.Path, "relative/target"), Ct));
         await Should.ThrowAsync<ArgumentException>(() => sandbox.MountAsync(new MountOptions(host.Path, "/"), Ct));
         await Should.ThrowAsync<ArgumentException>(() => sandbox.MountAsync(new MountOptions("relative/source", "/mnt/x"), Ct));
@@ -128,7 +130,7 @@ public sealed class HostMountSpecs(MountableBusyboxSandbox shared) : IClassFixtu
             ours.ShouldAllBe(m => m.DeviceName.StartsWith("isb-mount-"));
             ours.Select(m => m.Target).ShouldContain("/mnt/ours");
             // The root disk is a disk device too, and not ours.
-            await Should.ThrowAsync<MountNotFoundException>(() => sandbox.UnmountAsync("/mnt/others", Ct));
+            (await Should.ThrowAsync<MountException>(() => sandbox.UnmountAsync("/mnt/others", Ct))).Code.ShouldBe(SandboxErrorCode.MountNotFound);
         }
         finally
         {
