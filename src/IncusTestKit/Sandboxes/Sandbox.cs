@@ -31,7 +31,7 @@ public sealed partial class Sandbox : IAsyncDisposable
         AutoDestroy = owned is not null;
         IPv4Address = ipv4Address;
         Labels = SandboxLabels.UserLabelsOf(instance.Config);
-        Image = instance.Config.GetValueOrDefault(SandboxLabels.Image) ?? instance.Config.GetValueOrDefault("image.description");
+        Image = SandboxLabels.ImageOf(instance.Config, aliases: null);
     }
 
     /// <summary>The instance name.</summary>
@@ -77,7 +77,7 @@ public sealed partial class Sandbox : IAsyncDisposable
     {
         var instance = await _client.Incus.Instances.GetAsync(Name, cancellationToken).ConfigureAwait(false);
         var state = await _client.Incus.Instances.GetStateAsync(Name, cancellationToken).ConfigureAwait(false);
-        return SandboxLabels.ToInfo(instance with { State = state }, Project);
+        return SandboxLabels.ToInfo(instance with { State = state }, Project, await _client.ImageAliasesForAsync([instance], cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Starts it; starting a running sandbox does nothing.</summary>
