@@ -49,7 +49,7 @@ public sealed partial class Sandbox : IAsyncDisposable
     /// <summary>Whether disposing this handle (or the process exiting) destroys the sandbox.</summary>
     public bool AutoDestroy { get; }
 
-    /// <summary>The image it was created from, as it was named.</summary>
+    /// <summary>The image it was created from, as it was named; for an instance IncusTestKit did not create, the image's description (<see cref="GetInfoAsync"/> finds its alias).</summary>
     public string? Image { get; }
 
     /// <summary>Its IPv4 address when it became ready (null without a network); see <see cref="GetInfoAsync"/> for the current one.</summary>

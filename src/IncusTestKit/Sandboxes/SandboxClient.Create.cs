@@ -198,7 +198,7 @@ public sealed partial class SandboxClient
         if (memory is { } bytes && host.MemoryBytes > 0 && bytes > host.MemoryBytes)
         {
             throw new ResourceLimitException(
-                $"The memory limit {limits.Memory} is more than this Incus host has ({host.MemoryBytes / (double)(1L << 30):0.#} GiB). " +
+                $"The memory limit {limits.Memory} is more than this Incus host has ({(host.MemoryBytes / (double)(1L << 30)).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} GiB). " +
                 "Give a smaller limit (such as 512MiB or 2GiB), a percentage of the host (such as 25%), or no memory limit.");
         }
     }
