@@ -1,13 +1,12 @@
 using System.CommandLine;
 using IncusTestKit.Cli.Invocation;
+using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Cli.Commands;
 
 /// <summary><c>dotnet isb cat &lt;name&gt; &lt;path&gt;</c>: a file's exact bytes on standard output.</summary>
-internal sealed class CatCommand : VerbCommand
+internal sealed class CatCommand : SandboxVerb
 {
-    private readonly Argument<string> _name = CommonOptions.Name();
-
     private readonly Argument<string> _path = new("path")
     {
         Description = "The absolute path of the file in the sandbox",
@@ -15,7 +14,6 @@ internal sealed class CatCommand : VerbCommand
 
     public CatCommand() : base("cat", "Print a file of a sandbox, byte for byte (binary files too)")
     {
-        Arguments.Add(_name);
         Arguments.Add(_path);
     }
 
@@ -25,10 +23,8 @@ internal sealed class CatCommand : VerbCommand
         "dotnet isb cat web /root/out.tar.gz > out.tar.gz",
     ];
 
-    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, Sandbox sandbox, CancellationToken cancellationToken)
     {
-        await using var client = GlobalOptions.CreateClient(parseResult);
-        var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
         // Streamed as it arrives: a large file is never held in memory.
         await using var file = await sandbox.Fs.OpenReadAsync(parseResult.GetValue(_path)!, cancellationToken);
         await using var stdout = Console.OpenStandardOutput();

@@ -1,26 +1,21 @@
 using System.CommandLine;
 using IncusTestKit.Cli.Invocation;
+using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Cli.Commands;
 
 /// <summary><c>dotnet isb destroy &lt;name&gt;...</c>: stops and deletes sandboxes.</summary>
-internal sealed class DestroyCommand : VerbCommand
+internal sealed class DestroyCommand : SandboxesVerb
 {
-    private readonly Argument<string[]> _names = CommonOptions.Names();
-
-    private readonly Option<bool> _force = new("--force", "-f")
-    {
-        Description = "Kill a running sandbox at once instead of shutting it down cleanly",
-    };
+    private readonly Option<bool> _force = CommonOptions.Force("Kill a running sandbox at once instead of shutting it down cleanly");
 
     private readonly Option<bool> _deleteSnapshots = new("--delete-snapshots")
     {
         Description = "Also delete its snapshots (without it, a sandbox with snapshots is refused)",
     };
 
-    public DestroyCommand() : base("destroy", "Stop and delete one or more sandboxes")
+    public DestroyCommand() : base("destroy", "Stop and delete one or more sandboxes", "Destroyed")
     {
-        Arguments.Add(_names);
         Options.Add(_force);
         Options.Add(_deleteSnapshots);
     }
@@ -32,12 +27,6 @@ internal sealed class DestroyCommand : VerbCommand
         "dotnet isb destroy build-7 --delete-snapshots",
     ];
 
-    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
-    {
-        var force = parseResult.GetValue(_force);
-        var deleteSnapshots = parseResult.GetValue(_deleteSnapshots);
-        await using var client = GlobalOptions.CreateClient(parseResult);
-        return await EachSandbox.RunAsync(parseResult.GetValue(_names)!, "Destroyed",
-            (name, ct) => client.DestroyAsync(name, force, deleteSnapshots, ct), cancellationToken);
-    }
+    protected override Task ActAsync(ParseResult parseResult, SandboxClient client, string name, CancellationToken cancellationToken) =>
+        client.DestroyAsync(name, parseResult.GetValue(_force), parseResult.GetValue(_deleteSnapshots), cancellationToken);
 }

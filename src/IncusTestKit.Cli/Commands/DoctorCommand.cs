@@ -29,7 +29,7 @@ internal sealed class DoctorCommand : VerbCommand
         "dotnet isb doctor",
         "dotnet isb doctor --json",
         "dotnet isb doctor --socket /var/lib/incus/unix.socket --project ci",
-        "dotnet isb doctor || sudo ./build.sh bootstrap",
+        "dotnet isb doctor --json | jq -r '.checks[] | select(.status == \"failed\") | .fix'",
     ];
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
@@ -92,7 +92,7 @@ internal sealed class DoctorCommand : VerbCommand
             {
                 Detail = $"{c.Detail} ({source})",
                 // The SDK suggests ISB_IMAGE; an image named in a config file is fixed there.
-                Fix = c.Fix is null || source is "ISB_IMAGE" or "built in" ? c.Fix : $"Name an image you have (incus image list) in {source}, or build ours: ./build.sh bootstrap",
+                Fix = c.Fix is null || source is "ISB_IMAGE" or "built in" ? c.Fix : c.Fix.Replace("ISB_IMAGE", source, StringComparison.Ordinal),
             }).ToList();
         }
     }

@@ -68,7 +68,7 @@ internal sealed class ExecCommand : VerbCommand
         {
             var result = await sandbox.RunCommandAsync(argv, options, cancellationToken);
             Json.Write(w => WriteResult(w, result));
-            return result.ExitCode;
+            return ExitCode(result, sandbox.Name);
         }
 
         // Output goes straight through as it arrives; nothing is kept.
@@ -77,12 +77,24 @@ internal sealed class ExecCommand : VerbCommand
         try
         {
             var result = await sandbox.RunCommandAsync(argv, options with { OnOutput = live.WriteAsync, OutputLimit = 0 }, stop.Token);
-            return result.ExitCode;
+            return ExitCode(result, sandbox.Name);
         }
         catch (OperationCanceledException) when (live.Broken && !cancellationToken.IsCancellationRequested)
         {
             return LiveOutput.BrokenPipeExitCode;
         }
+    }
+
+    // The program's exit code is the tool's; a program that was not there also gets an error line, as incus exec gives,
+    // and keeps 127 as a shell would. One that ran and exited with 127 itself gets none.
+    private static int ExitCode(ExecResult result, string sandbox)
+    {
+        if (result.CommandNotFound)
+        {
+            ErrorReporter.Report($"The program '{result.Command[0]}' was not found in sandbox '{sandbox}'.",
+                $"Give its full path, or install it in the image; see what is on its PATH with: dotnet isb exec {sandbox} --sh 'echo $PATH'");
+        }
+        return result.ExitCode;
     }
 
     private static void WriteResult(Utf8JsonWriter writer, ExecResult result)
@@ -93,6 +105,7 @@ internal sealed class ExecCommand : VerbCommand
         writer.WriteString("stderr", result.Stderr);
         writer.WriteNumber("durationMs", result.DurationMs);
         writer.WriteBoolean("truncated", result.Truncated);
+        writer.WriteBoolean("commandNotFound", result.CommandNotFound);
         writer.WriteEndObject();
     }
 }

@@ -2,18 +2,17 @@ using System.CommandLine;
 using System.Globalization;
 using IncusTestKit.Cli.Invocation;
 using IncusTestKit.Cli.Output;
+using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Cli.Commands;
 
 /// <summary><c>dotnet isb info &lt;name&gt;</c>: what one sandbox is now.</summary>
-internal sealed class InfoCommand : VerbCommand
+internal sealed class InfoCommand : SandboxVerb
 {
-    private readonly Argument<string> _name = CommonOptions.Name();
     private readonly Option<bool> _json = CommonOptions.Json();
 
     public InfoCommand() : base("info", "Show a sandbox's state, address, image, labels and usage")
     {
-        Arguments.Add(_name);
         Options.Add(_json);
     }
 
@@ -23,10 +22,8 @@ internal sealed class InfoCommand : VerbCommand
         "dotnet isb info web --json | jq -r .ipv4",
     ];
 
-    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, Sandbox sandbox, CancellationToken cancellationToken)
     {
-        await using var client = GlobalOptions.CreateClient(parseResult);
-        var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
         var info = await sandbox.GetInfoAsync(cancellationToken);
 
         if (parseResult.GetValue(_json))
@@ -34,7 +31,7 @@ internal sealed class InfoCommand : VerbCommand
             Json.Write(w => SandboxFormat.WriteInfo(w, info));
             return 0;
         }
-        var running = info.State == Sandboxes.SandboxState.Running;
+        var running = info.State == SandboxState.Running;
         new KeyValueBlock()
             .Add("Name", info.Name)
             .Add("Project", info.Project)

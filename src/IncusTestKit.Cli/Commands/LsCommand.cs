@@ -4,14 +4,13 @@ using System.Text.Json;
 using IncusTestKit.Cli.Invocation;
 using IncusTestKit.Cli.Output;
 using IncusTestKit.Files;
+using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Cli.Commands;
 
 /// <summary><c>dotnet isb ls &lt;name&gt; [path]</c>: a directory of a sandbox, with type, mode, owner, size and time.</summary>
-internal sealed class LsCommand : VerbCommand
+internal sealed class LsCommand : SandboxVerb
 {
-    private readonly Argument<string> _name = CommonOptions.Name();
-
     private readonly Argument<string> _path = new("path")
     {
         Description = "The absolute path of the directory in the sandbox [default: /]",
@@ -23,7 +22,6 @@ internal sealed class LsCommand : VerbCommand
 
     public LsCommand() : base("ls", "List a directory of a sandbox: type, mode, owner, size and modification time")
     {
-        Arguments.Add(_name);
         Arguments.Add(_path);
         Options.Add(_json);
     }
@@ -35,10 +33,8 @@ internal sealed class LsCommand : VerbCommand
         "dotnet isb ls web /root --json | jq -r '.[].name'",
     ];
 
-    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, Sandbox sandbox, CancellationToken cancellationToken)
     {
-        await using var client = GlobalOptions.CreateClient(parseResult);
-        var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
         var entries = await sandbox.Fs.ReadDirAsync(parseResult.GetValue(_path) ?? "/", cancellationToken);
 
         if (parseResult.GetValue(_json))

@@ -3,14 +3,13 @@ using IncusTestKit.Cli.Invocation;
 using IncusTestKit.Cli.Output;
 using IncusTestKit.Cli.Parsing;
 using IncusTestKit.Mounts;
+using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Cli.Commands;
 
 /// <summary><c>dotnet isb mount &lt;name&gt; &lt;source&gt; &lt;target&gt;</c>: mounts a host folder into a running sandbox.</summary>
-internal sealed class MountCommand : VerbCommand
+internal sealed class MountCommand : SandboxVerb
 {
-    private readonly Argument<string> _name = CommonOptions.Name();
-
     private readonly Argument<string> _source = new("source")
     {
         Description = "The host folder (a relative path is taken from the current directory)",
@@ -35,7 +34,6 @@ internal sealed class MountCommand : VerbCommand
 
     public MountCommand() : base("mount", "Mount a host folder into a sandbox (overlay by default: the host folder is never changed)")
     {
-        Arguments.Add(_name);
         Arguments.Add(_source);
         Arguments.Add(_target);
         Options.Add(_mode);
@@ -50,15 +48,13 @@ internal sealed class MountCommand : VerbCommand
         "dotnet isb mount web /etc /host-etc --mode readonly --force",
     ];
 
-    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, Sandbox sandbox, CancellationToken cancellationToken)
     {
         var options = new MountOptions(MountSpecParser.Absolute(parseResult.GetValue(_source)!), parseResult.GetValue(_target)!)
         {
             Mode = parseResult.GetValue(_mode) ?? MountMode.Overlay,
             AllowDangerousSource = parseResult.GetValue(_force),
         };
-        await using var client = GlobalOptions.CreateClient(parseResult);
-        var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
         var mount = await sandbox.MountAsync(options, cancellationToken);
         Terminal.Say($"Mounted '{mount.Source}' at '{sandbox.Name}:{mount.Target}' ({MountSpecParser.Format(mount.Mode)}).");
         return 0;

@@ -2,18 +2,17 @@ using System.CommandLine;
 using IncusTestKit.Cli.Invocation;
 using IncusTestKit.Cli.Output;
 using IncusTestKit.Cli.Parsing;
+using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Cli.Commands;
 
 /// <summary><c>dotnet isb mounts &lt;name&gt;</c>: the host-folder mounts IncusTestKit made in a sandbox.</summary>
-internal sealed class MountsCommand : VerbCommand
+internal sealed class MountsCommand : SandboxVerb
 {
-    private readonly Argument<string> _name = CommonOptions.Name();
     private readonly Option<bool> _json = CommonOptions.Json();
 
     public MountsCommand() : base("mounts", "List the host folders mounted into a sandbox")
     {
-        Arguments.Add(_name);
         Options.Add(_json);
     }
 
@@ -23,10 +22,8 @@ internal sealed class MountsCommand : VerbCommand
         "dotnet isb mounts web --json | jq -r '.[].target'",
     ];
 
-    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, Sandbox sandbox, CancellationToken cancellationToken)
     {
-        await using var client = GlobalOptions.CreateClient(parseResult);
-        var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
         var mounts = await sandbox.ListMountsAsync(cancellationToken);
 
         if (parseResult.GetValue(_json))

@@ -3,14 +3,13 @@ using IncusTestKit.Cli.Invocation;
 using IncusTestKit.Cli.Output;
 using IncusTestKit.Cli.Parsing;
 using IncusTestKit.Files;
+using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Cli.Commands;
 
 /// <summary><c>dotnet isb pull &lt;name&gt; &lt;remote&gt; &lt;local&gt;</c>: copies a file or folder out of a sandbox.</summary>
-internal sealed class PullCommand : VerbCommand
+internal sealed class PullCommand : SandboxVerb
 {
-    private readonly Argument<string> _name = CommonOptions.Name();
-
     private readonly Argument<string> _remote = new("remote")
     {
         Description = "The absolute path in the sandbox",
@@ -43,7 +42,6 @@ internal sealed class PullCommand : VerbCommand
         + "Nothing the sandbox controls lands outside <local>: symlinks that leave the copied tree are skipped (with a warning), "
         + "host symlinks are never followed, no file grows past its listed size, and modes lose setuid/setgid/sticky and are masked with the umask")
     {
-        Arguments.Add(_name);
         Arguments.Add(_remote);
         Arguments.Add(_local);
         Options.Add(_maxFileSize);
@@ -58,12 +56,10 @@ internal sealed class PullCommand : VerbCommand
         "dotnet isb pull web /root/out ./out --max-file-size 100MB --max-total-size 2GB",
     ];
 
-    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, Sandbox sandbox, CancellationToken cancellationToken)
     {
         var remote = parseResult.GetValue(_remote)!;
         var local = MountSpecParser.Absolute(parseResult.GetValue(_local)!);
-        await using var client = GlobalOptions.CreateClient(parseResult);
-        var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
         var options = new PullOptions
         {
             MaxFileSize = parseResult.GetValue(_maxFileSize),

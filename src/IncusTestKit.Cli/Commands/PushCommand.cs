@@ -2,14 +2,13 @@ using System.CommandLine;
 using IncusTestKit.Cli.Invocation;
 using IncusTestKit.Cli.Output;
 using IncusTestKit.Cli.Parsing;
+using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Cli.Commands;
 
 /// <summary><c>dotnet isb push &lt;name&gt; &lt;local&gt; &lt;remote&gt;</c>: copies a host file or folder into a sandbox.</summary>
-internal sealed class PushCommand : VerbCommand
+internal sealed class PushCommand : SandboxVerb
 {
-    private readonly Argument<string> _name = CommonOptions.Name();
-
     private readonly Argument<string> _local = new("local")
     {
         Description = "The host file or folder",
@@ -23,7 +22,6 @@ internal sealed class PushCommand : VerbCommand
     public PushCommand() : base("push", "Copy a host file or folder into a sandbox, keeping modes; missing parents are created. "
         + "Host symlinks are sent as symlinks and never read through; FIFOs, sockets and devices are skipped with a warning")
     {
-        Arguments.Add(_name);
         Arguments.Add(_local);
         Arguments.Add(_remote);
     }
@@ -34,12 +32,10 @@ internal sealed class PushCommand : VerbCommand
         "dotnet isb push web ./src /root/src",
     ];
 
-    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, Sandbox sandbox, CancellationToken cancellationToken)
     {
         var local = MountSpecParser.Absolute(parseResult.GetValue(_local)!);
         var remote = parseResult.GetValue(_remote)!;
-        await using var client = GlobalOptions.CreateClient(parseResult);
-        var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
         var report = await sandbox.Fs.PushAsync(local, remote, cancellationToken);
         SkippedEntries.Warn(report);
         Terminal.Say($"Pushed '{local}' to '{sandbox.Name}:{remote}'" + (report.Skipped.Count > 0 ? $" ({report.Skipped.Count} skipped, see the warnings)." : "."));

@@ -1,14 +1,13 @@
 using System.CommandLine;
 using IncusTestKit.Cli.Invocation;
 using IncusTestKit.Cli.Output;
+using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Cli.Commands;
 
 /// <summary><c>dotnet isb restore &lt;name&gt; &lt;snap&gt;</c>: puts a sandbox back as a snapshot found it.</summary>
-internal sealed class RestoreCommand : VerbCommand
+internal sealed class RestoreCommand : SandboxVerb
 {
-    private readonly Argument<string> _name = CommonOptions.Name();
-
     private readonly Argument<string> _snapshot = new("snapshot")
     {
         Description = "The snapshot to go back to",
@@ -16,7 +15,6 @@ internal sealed class RestoreCommand : VerbCommand
 
     public RestoreCommand() : base("restore", "Restore a sandbox to one of its snapshots (what changed since is lost)")
     {
-        Arguments.Add(_name);
         Arguments.Add(_snapshot);
     }
 
@@ -25,11 +23,9 @@ internal sealed class RestoreCommand : VerbCommand
         "dotnet isb restore web clean",
     ];
 
-    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, Sandbox sandbox, CancellationToken cancellationToken)
     {
         var snapshot = parseResult.GetValue(_snapshot)!;
-        await using var client = GlobalOptions.CreateClient(parseResult);
-        var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
         await sandbox.RestoreAsync(snapshot, cancellationToken);
         Terminal.Say($"Restored sandbox '{sandbox.Name}' to snapshot '{snapshot}'.");
         return 0;

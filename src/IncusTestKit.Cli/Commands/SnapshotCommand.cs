@@ -1,14 +1,13 @@
 using System.CommandLine;
 using IncusTestKit.Cli.Invocation;
 using IncusTestKit.Cli.Output;
+using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Cli.Commands;
 
 /// <summary><c>dotnet isb snapshot &lt;name&gt; [snap]</c>: takes a snapshot and prints its name.</summary>
-internal sealed class SnapshotCommand : VerbCommand
+internal sealed class SnapshotCommand : SandboxVerb
 {
-    private readonly Argument<string> _name = CommonOptions.Name();
-
     private readonly Argument<string?> _snapshot = new("snapshot")
     {
         Description = "The snapshot's name [default: one made from the time]",
@@ -17,7 +16,6 @@ internal sealed class SnapshotCommand : VerbCommand
 
     public SnapshotCommand() : base("snapshot", "Take a snapshot of a sandbox's filesystem and print its name")
     {
-        Arguments.Add(_name);
         Arguments.Add(_snapshot);
     }
 
@@ -27,10 +25,8 @@ internal sealed class SnapshotCommand : VerbCommand
         "snap=$(dotnet isb snapshot web)",
     ];
 
-    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, Sandbox sandbox, CancellationToken cancellationToken)
     {
-        await using var client = GlobalOptions.CreateClient(parseResult);
-        var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
         var snapshot = await sandbox.SnapshotAsync(parseResult.GetValue(_snapshot), cancellationToken);
         if (Terminal.IsInteractive)
             Console.Out.WriteLine($"Took snapshot '{snapshot.Name}' of sandbox '{sandbox.Name}'. Go back to it with: dotnet isb restore {sandbox.Name} {snapshot.Name}");

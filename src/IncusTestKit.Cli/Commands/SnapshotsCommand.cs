@@ -2,18 +2,17 @@ using System.CommandLine;
 using System.Globalization;
 using IncusTestKit.Cli.Invocation;
 using IncusTestKit.Cli.Output;
+using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Cli.Commands;
 
 /// <summary><c>dotnet isb snapshots &lt;name&gt;</c>: a sandbox's snapshots, oldest first.</summary>
-internal sealed class SnapshotsCommand : VerbCommand
+internal sealed class SnapshotsCommand : SandboxVerb
 {
-    private readonly Argument<string> _name = CommonOptions.Name();
     private readonly Option<bool> _json = CommonOptions.Json();
 
     public SnapshotsCommand() : base("snapshots", "List a sandbox's snapshots, oldest first")
     {
-        Arguments.Add(_name);
         Options.Add(_json);
     }
 
@@ -23,10 +22,8 @@ internal sealed class SnapshotsCommand : VerbCommand
         "dotnet isb snapshots web --json | jq -r '.[].name'",
     ];
 
-    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, Sandbox sandbox, CancellationToken cancellationToken)
     {
-        await using var client = GlobalOptions.CreateClient(parseResult);
-        var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
         var snapshots = await sandbox.ListSnapshotsAsync(cancellationToken);
 
         if (parseResult.GetValue(_json))

@@ -1,16 +1,14 @@
 using System.CommandLine;
 using IncusTestKit.Cli.Invocation;
+using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Cli.Commands;
 
 /// <summary><c>dotnet isb start &lt;name&gt;...</c>: starts stopped sandboxes.</summary>
-internal sealed class StartCommand : VerbCommand
+internal sealed class StartCommand : SandboxesVerb
 {
-    private readonly Argument<string[]> _names = CommonOptions.Names();
-
-    public StartCommand() : base("start", "Start one or more stopped sandboxes (a running one is left as it is)")
+    public StartCommand() : base("start", "Start one or more stopped sandboxes (a running one is left as it is)", "Started")
     {
-        Arguments.Add(_names);
     }
 
     public override IReadOnlyList<string> Examples { get; } =
@@ -19,13 +17,6 @@ internal sealed class StartCommand : VerbCommand
         "dotnet isb start web db",
     ];
 
-    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
-    {
-        await using var client = GlobalOptions.CreateClient(parseResult);
-        return await EachSandbox.RunAsync(parseResult.GetValue(_names)!, "Started", async (name, ct) =>
-        {
-            var sandbox = await client.GetByNameAsync(name, ct);
-            await sandbox.StartAsync(ct);
-        }, cancellationToken);
-    }
+    protected override async Task ActAsync(ParseResult parseResult, SandboxClient client, string name, CancellationToken cancellationToken) =>
+        await (await client.GetByNameAsync(name, cancellationToken)).StartAsync(cancellationToken);
 }

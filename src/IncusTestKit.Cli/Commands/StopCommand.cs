@@ -1,24 +1,18 @@
 using System.CommandLine;
 using IncusTestKit.Cli.Invocation;
+using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Cli.Commands;
 
 /// <summary><c>dotnet isb stop &lt;name&gt;...</c>: stops sandboxes, cleanly unless forced.</summary>
-internal sealed class StopCommand : VerbCommand
+internal sealed class StopCommand : SandboxesVerb
 {
-    private readonly Argument<string[]> _names = CommonOptions.Names();
+    private readonly Option<bool> _force = CommonOptions.Force("Kill it at once instead of asking its init to shut down");
 
-    private readonly Option<bool> _force = new("--force", "-f")
+    private readonly Option<TimeSpan?> _timeout = CommonOptions.ShutdownTimeout("How long a clean shutdown may take before it fails [default: no limit]");
+
+    public StopCommand() : base("stop", "Stop one or more sandboxes (a stopped one is left as it is; an ephemeral one is deleted)", "Stopped")
     {
-        Description = "Kill it at once instead of asking its init to shut down",
-    };
-
-    private readonly Option<TimeSpan?> _timeout = CommonOptions.Duration("--timeout",
-        "How long a clean shutdown may take before it fails [default: no limit]", allowZero: false, "-t");
-
-    public StopCommand() : base("stop", "Stop one or more sandboxes (a stopped one is left as it is; an ephemeral one is deleted)")
-    {
-        Arguments.Add(_names);
         Options.Add(_force);
         Options.Add(_timeout);
     }
@@ -30,15 +24,6 @@ internal sealed class StopCommand : VerbCommand
         "dotnet isb stop web db --force",
     ];
 
-    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
-    {
-        var force = parseResult.GetValue(_force);
-        var timeout = parseResult.GetValue(_timeout);
-        await using var client = GlobalOptions.CreateClient(parseResult);
-        return await EachSandbox.RunAsync(parseResult.GetValue(_names)!, "Stopped", async (name, ct) =>
-        {
-            var sandbox = await client.GetByNameAsync(name, ct);
-            await sandbox.StopAsync(force, timeout, ct);
-        }, cancellationToken);
-    }
+    protected override async Task ActAsync(ParseResult parseResult, SandboxClient client, string name, CancellationToken cancellationToken) =>
+        await (await client.GetByNameAsync(name, cancellationToken)).StopAsync(parseResult.GetValue(_force), parseResult.GetValue(_timeout), cancellationToken);
 }

@@ -1,14 +1,13 @@
 using System.CommandLine;
 using IncusTestKit.Cli.Invocation;
 using IncusTestKit.Cli.Output;
+using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Cli.Commands;
 
 /// <summary><c>dotnet isb unmount &lt;name&gt; &lt;target&gt;</c>: removes a mount made by <c>mount</c> or <c>create --mount</c>.</summary>
-internal sealed class UnmountCommand : VerbCommand
+internal sealed class UnmountCommand : SandboxVerb
 {
-    private readonly Argument<string> _name = CommonOptions.Name();
-
     private readonly Argument<string> _target = new("target")
     {
         Description = "Where the host folder is mounted inside the sandbox",
@@ -16,7 +15,6 @@ internal sealed class UnmountCommand : VerbCommand
 
     public UnmountCommand() : base("unmount", "Remove a host-folder mount from a sandbox (an overlay's changes are dropped)")
     {
-        Arguments.Add(_name);
         Arguments.Add(_target);
     }
 
@@ -25,11 +23,9 @@ internal sealed class UnmountCommand : VerbCommand
         "dotnet isb unmount web /work",
     ];
 
-    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, Sandbox sandbox, CancellationToken cancellationToken)
     {
         var target = parseResult.GetValue(_target)!;
-        await using var client = GlobalOptions.CreateClient(parseResult);
-        var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
         await sandbox.UnmountAsync(target, cancellationToken);
         Terminal.Say($"Unmounted '{sandbox.Name}:{target}'.");
         return 0;

@@ -27,6 +27,17 @@ internal static class CommonOptions
         HelpName = "name",
     };
 
+    /// <summary><c>--force</c> (<c>-f</c>) of the verbs that stop a sandbox: kill instead of a clean shutdown.</summary>
+    /// <param name="description">What forcing means for this verb.</param>
+    public static Option<bool> Force(string description) => new("--force", "-f")
+    {
+        Description = description,
+    };
+
+    /// <summary><c>--timeout</c> (<c>-t</c>) of the verbs that shut a sandbox down cleanly.</summary>
+    /// <param name="description">What it bounds, with its default.</param>
+    public static Option<TimeSpan?> ShutdownTimeout(string description) => Duration("--timeout", description, allowZero: false, "-t");
+
     /// <summary>A duration option: <c>500ms</c>, <c>2s</c>, <c>5m</c>, <c>1m30s</c>; a bare number is seconds.</summary>
     /// <param name="name">The option's name.</param>
     /// <param name="description">What it bounds, with its default.</param>

@@ -10,6 +10,10 @@ internal sealed class ImagesApi(IncusClient client)
     public Task<ImageAlias?> TryGetAliasAsync(string alias, CancellationToken cancellationToken) =>
         TryGetAsync($"/1.0/images/aliases/{EscapePath(alias)}", IncusJsonContext.Default.ImageAlias, alias, cancellationToken);
 
+    /// <summary>Every alias of the project's images, with the fingerprint each points to.</summary>
+    public Task<List<ImageAlias>> ListAliasesAsync(CancellationToken cancellationToken) =>
+        client.GetAsync(client.Scoped("/1.0/images/aliases?recursion=1"), IncusJsonContext.Default.ListImageAlias, client.Context("Listing image aliases"), cancellationToken);
+
     /// <summary>The image with that fingerprint (a unique prefix works), or null.</summary>
     public Task<Image?> TryGetAsync(string fingerprint, CancellationToken cancellationToken) =>
         TryGetAsync($"/1.0/images/{Uri.EscapeDataString(fingerprint)}", IncusJsonContext.Default.Image, fingerprint, cancellationToken);

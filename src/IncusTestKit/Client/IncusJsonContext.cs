@@ -18,6 +18,7 @@ namespace IncusTestKit.Client;
 [JsonSerializable(typeof(ServerInfo))]
 [JsonSerializable(typeof(Image))]
 [JsonSerializable(typeof(ImageAlias))]
+[JsonSerializable(typeof(List<ImageAlias>))]
 [JsonSerializable(typeof(Profile))]
 [JsonSerializable(typeof(List<Profile>))]
 [JsonSerializable(typeof(ExecPost))]

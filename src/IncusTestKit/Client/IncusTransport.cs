@@ -195,7 +195,7 @@ internal sealed class IncusTransport : IDisposable
         return new(IncusUnavailableReason.NotAnswering, SocketPath,
             (what is null ? "The Incus daemon" : $"{what}: the Incus daemon") +
             $" on {SocketPath} did not answer within {Seconds(waited)} ({request}); it is stuck or overloaded. " +
-            "Check it with 'incus info'; if it stays stuck, restart it (systemctl restart incus, or ./build.sh bootstrap); " +
+            $"Check it with 'incus info'; if it stays stuck, restart it ({SetupSteps.Restart}); " +
             $"if it is only slow, give it longer than the {Seconds(DaemonTimeout)} it has (DaemonTimeout, ISB_DAEMON_TIMEOUT).", cause)
         {
             Waited = waited,
@@ -212,17 +212,17 @@ internal sealed class IncusTransport : IDisposable
         {
             return new IncusUnavailableException(IncusUnavailableReason.SocketMissing, SocketPath,
                 $"The Incus socket {SocketPath} does not exist: Incus is not installed or its daemon is not started. " +
-                "Run ./build.sh bootstrap (as root) or start the daemon (systemctl start incus), or point INCUS_SOCKET at the right socket.", cause);
+                $"To set it up: {SetupSteps.FromScratch}. Or point INCUS_SOCKET at the right socket.", cause);
         }
         if (socketError is SocketError.AccessDenied)
         {
             return new IncusUnavailableException(IncusUnavailableReason.PermissionDenied, SocketPath,
                 $"Permission denied on the Incus socket {SocketPath}. Run as root or add your user to the group that owns it " +
-                "(usually incus-admin: sudo usermod -aG incus-admin $USER, then log in again).", cause);
+                $"(usually incus-admin: {SetupSteps.JoinGroup}).", cause);
         }
         return new IncusUnavailableException(IncusUnavailableReason.NotAnswering, SocketPath,
             $"The Incus daemon is not answering on {SocketPath} ({cause.GetBaseException().Message}). " +
-            "It may be stopped or restarting: start it (./build.sh bootstrap, or systemctl start incus) and try again.", cause);
+            $"It may be stopped or restarting: start it ({SetupSteps.Restart}) and try again.", cause);
     }
 
     private static SocketError? FindSocketError(Exception? e)

@@ -59,7 +59,7 @@ internal static class Containment
     // Outside a cgroup it notes its pid (root) and takes a session of its own; exec keeps the pid throughout.
     private const string Wrapper = Prelude + """
         i=$1 w=$2 c=; unset $3; shift 3
-        command -v "$1" >/dev/null 2>&1 || { printf '%s: command not found\n' "$1" >&2; exit 127; }
+        command -v "$1" >/dev/null 2>&1 || { printf '%s: command not found\n' "$1" >&2; kill -USR2 $$; exit 127; }
         if [ $w = join ]; then join $$ || { mkdir -p /run/isb && echo $$ > /run/isb/$i.pid; } 2>/dev/null; else kill -STOP $$; fi
         while read -r l; do [ "$l" = "0::/isb/exec-$i" ] && c=1; done < /proc/self/cgroup
         [ -z "$c" ] && command -v setsid >/dev/null 2>&1 && set -- setsid "$@"
@@ -124,6 +124,20 @@ internal static class Containment
         done
         echo $s
         """;
+
+    /// <summary>The exit code of a command that was not found, as shells use it.</summary>
+    public const int NotFoundExitCode = 127;
+
+    /// <summary>
+    /// How the wrapper ends when the program is not in the sandbox: <see cref="NotFoundLine"/> on stderr, then death by
+    /// SIGUSR2 (exit status 128 + 12), which the kit reports as <see cref="NotFoundExitCode"/>. The daemon says
+    /// "Command not found" for any exit code 127, so a program that ran and exited with 127 itself looks the same to it;
+    /// this pair of signs can only come from the wrapper (a program would have to print that exact line and die of SIGUSR2).
+    /// </summary>
+    public const int NotFoundStatus = 128 + 12;
+
+    /// <summary>All the wrapper prints, on stderr, when the program is not in the sandbox (its printf writes the same).</summary>
+    public static string NotFoundLine(string program) => $"{program}: command not found\n";
 
     /// <summary>The command as the daemon is asked to run it: the wrapper, which ends by <c>exec</c>-ing it unchanged.</summary>
     /// <param name="argv">The caller's command.</param>

@@ -9,8 +9,14 @@ public sealed record ExecResult
     /// <summary>The command as it was run (argv).</summary>
     public required IReadOnlyList<string> Command { get; init; }
 
-    /// <summary>The exit code; 128+N when a signal N ended it, 127 when it was not found.</summary>
+    /// <summary>The exit code; 128+N when a signal N ended it, 127 when it was not found (see <see cref="CommandNotFound"/>).</summary>
     public required int ExitCode { get; init; }
+
+    /// <summary>
+    /// Whether the program was not found in the sandbox, so nothing ran (<see cref="ExitCode"/> is then 127 and stderr
+    /// says <c>PROGRAM: command not found</c>). False when the program ran and itself exited with 127.
+    /// </summary>
+    public bool CommandNotFound { get; init; }
 
     /// <summary>Standard output, bytes as produced (up to the output limit).</summary>
     public required ReadOnlyMemory<byte> StdoutBytes { get; init; }
@@ -42,6 +48,8 @@ public sealed record ExecResult
     {
         if (Succeeded)
             return this;
+        if (CommandNotFound)
+            throw new CommandFailedException($"Command '{string.Join(' ', Command)}' did not run: the program '{Command[0]}' was not found in the sandbox (exit code 127). Give its full path, or install it in the image.");
         var stderr = Stderr.Trim();
         if (stderr.Length > 2000)
             stderr = "..." + stderr[^2000..];

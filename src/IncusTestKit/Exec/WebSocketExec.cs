@@ -33,6 +33,10 @@ internal sealed class WebSocketExec
     private readonly CappedBuffer _stdout;
     private readonly CappedBuffer _stderr;
 
+    // The start of each stream, kept whatever the output limit, to recognise the wrapper's "not found" answer.
+    private readonly CappedBuffer _stdoutHead = new(1);
+    private readonly CappedBuffer _stderrHead = new(4096);
+
     /// <summary>A caller's command: contained, and killed with everything it started when it times out or is cancelled.</summary>
     public WebSocketExec(IncusClient client, string instance, CommandOptions options)
         : this(client, instance, options, script: null)
@@ -86,8 +90,8 @@ internal sealed class WebSocketExec
             _ = DrainAsync(stdin);
             var adopted = adopting is null ? Task.CompletedTask : LetGoUnlessAdoptedAsync(adopting, control);
             var pumps = Task.WhenAll(
-                PumpAsync(stdout, _stdout, OutputSource.Stdout, cancellationToken),
-                PumpAsync(stderr, _stderr, OutputSource.Stderr, cancellationToken));
+                PumpAsync(stdout, _stdout, _stdoutHead, OutputSource.Stdout, cancellationToken),
+                PumpAsync(stderr, _stderr, _stderrHead, OutputSource.Stderr, cancellationToken));
             // Not disposed: the feed may still hold its token after this method returns (see below).
             var feedStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var feed = FeedStdinAsync(stdin, feedStop.Token);
@@ -122,12 +126,14 @@ internal sealed class WebSocketExec
             var exitCode = ReturnCode(done);
             if (exitCode is null)
                 throw IncusErrorMapper.Map(500, done.Err, context);
-            if (!done.Succeeded && IncusErrorMapper.Classify(500, done.Err, context) == DaemonCondition.CommandNotFound && _stderr.Bytes.Length == 0)
-                _stderr.Append(Encoding.UTF8.GetBytes($"{argv[0]}: command not found\n"));
+            // Only the wrapper can tell a missing program from one that exits with 127 (see Containment.NotFoundStatus).
+            var notFound = contained && exitCode == Containment.NotFoundStatus && _stdoutHead.Bytes.Length == 0 && !_stderrHead.Truncated
+                && _stderrHead.Bytes.Span.SequenceEqual(Encoding.UTF8.GetBytes(Containment.NotFoundLine(argv[0])));
             return new ExecResult
             {
                 Command = argv,
-                ExitCode = exitCode.Value,
+                ExitCode = notFound ? Containment.NotFoundExitCode : exitCode.Value,
+                CommandNotFound = notFound,
                 StdoutBytes = _stdout.Bytes,
                 StderrBytes = _stderr.Bytes,
                 Duration = stopwatch.Elapsed,
@@ -237,7 +243,7 @@ internal sealed class WebSocketExec
 
     // Receives are never cancelled: in .NET that aborts the socket. The daemon ends each stream with an
     // empty text frame and then drops the connection, which surfaces as a WebSocketException.
-    private async Task PumpAsync(ClientWebSocket socket, CappedBuffer sink, OutputSource source, CancellationToken cancellationToken)
+    private async Task PumpAsync(ClientWebSocket socket, CappedBuffer sink, CappedBuffer head, OutputSource source, CancellationToken cancellationToken)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -250,6 +256,7 @@ internal sealed class WebSocketExec
                 if (received.MessageType == WebSocketMessageType.Text && received.Count == 0 && received.EndOfMessage)
                     return;
                 sink.Append(buffer.AsSpan(0, received.Count));
+                head.Append(buffer.AsSpan(0, received.Count));
                 if (_options.OnOutput is { } onOutput && received.Count > 0)
                     await onOutput(new OutputChunk(source, buffer.AsMemory(0, received.Count)), cancellationToken).ConfigureAwait(false);
             }

@@ -11,6 +11,23 @@ internal static partial class ByteSizes
     [GeneratedRegex(@"^\d{1,3}%$")]
     private static partial Regex Percent();
 
+    // Incus's units: kB, MB... are powers of 1000 (KB too), KiB, MiB... powers of 1024.
+    private static readonly Dictionary<string, double> Units = new(StringComparer.Ordinal)
+    {
+        [""] = 1, ["B"] = 1,
+        ["kB"] = 1e3, ["KB"] = 1e3, ["MB"] = 1e6, ["GB"] = 1e9, ["TB"] = 1e12, ["PB"] = 1e15,
+        ["KiB"] = 1L << 10, ["MiB"] = 1L << 20, ["GiB"] = 1L << 30, ["TiB"] = 1L << 40, ["PiB"] = 1L << 50,
+    };
+
+    /// <summary>The bytes a size validated by <see cref="Validate"/> stands for; null for a percentage.</summary>
+    public static double? ToBytes(string validated)
+    {
+        if (validated.EndsWith('%'))
+            return null;
+        var digits = validated.TakeWhile(c => char.IsAsciiDigit(c) || c == '.').Count();
+        return double.Parse(validated[..digits], System.Globalization.CultureInfo.InvariantCulture) * Units[validated[digits..]];
+    }
+
     public static string Validate(string value, string what, bool allowPercent)
     {
         var text = value.Trim();

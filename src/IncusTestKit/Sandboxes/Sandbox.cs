@@ -32,7 +32,7 @@ public sealed partial class Sandbox : IAsyncDisposable
         AutoDestroy = owned is not null;
         IPv4Address = ipv4Address;
         Labels = SandboxLabels.UserLabelsOf(instance.Config);
-        Image = instance.Config.GetValueOrDefault(SandboxLabels.Image) ?? instance.Config.GetValueOrDefault("image.description");
+        Image = SandboxLabels.ImageOf(instance.Config, aliases: null);
     }
 
     /// <summary>The instance name.</summary>
@@ -50,7 +50,7 @@ public sealed partial class Sandbox : IAsyncDisposable
     /// <summary>Whether disposing this handle (or the process exiting) destroys the sandbox.</summary>
     public bool AutoDestroy { get; }
 
-    /// <summary>The image it was created from, as it was named.</summary>
+    /// <summary>The image it was created from, as it was named; for an instance IncusTestKit did not create, the image's description (<see cref="GetInfoAsync"/> finds its alias).</summary>
     public string? Image { get; }
 
     /// <summary>Its IPv4 address when it became ready (null without a network); see <see cref="GetInfoAsync"/> for the current one.</summary>
@@ -78,7 +78,7 @@ public sealed partial class Sandbox : IAsyncDisposable
     {
         var instance = await _client.Incus.Instances.GetAsync(Name, cancellationToken).ConfigureAwait(false);
         var state = await _client.Incus.Instances.GetStateAsync(Name, cancellationToken).ConfigureAwait(false);
-        return SandboxLabels.ToInfo(instance with { State = state }, Project);
+        return SandboxLabels.ToInfo(instance with { State = state }, Project, await _client.ImageAliasesForAsync([instance], cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Starts it; starting a running sandbox does nothing.</summary>

@@ -17,6 +17,8 @@ public sealed partial class SandboxClient
     private static readonly TimeSpan FirstReadinessPoll = TimeSpan.FromMilliseconds(25);
     private static readonly TimeSpan SlowestReadinessPoll = TimeSpan.FromMilliseconds(250);
 
+    private HostResources? _hostResources;
+
     /// <summary>
     /// Creates a sandbox, starts it and waits until it runs and (when it has a network card) has an address.
     /// Everything is checked before anything is created; a failure after the instance exists deletes it,
@@ -34,6 +36,7 @@ public sealed partial class SandboxClient
     /// <exception cref="SandboxTimeoutException">It did not become ready in time (it is kept; the message says how to inspect it).</exception>
     /// <exception cref="IncusUnavailableException">The daemon cannot be reached.</exception>
     /// <exception cref="PathNotFoundException">The host folder of a mount does not exist.</exception>
+    /// <exception cref="ResourceLimitException">A CPU or memory limit is more than the whole host has.</exception>
     /// <exception cref="MountException">A mount cannot work here or could not be set up (the sandbox is deleted).</exception>
     /// <exception cref="OperationCanceledException">It was cancelled, or abandoned by the client's dispose or the process's end (the sandbox is deleted).</exception>
     /// <exception cref="ObjectDisposedException">The client is disposed.</exception>
@@ -62,9 +65,11 @@ public sealed partial class SandboxClient
         var resolving = ResolveImageAsync(image, type, cancellationToken);
         var profiles = Incus.Profiles.GetAllAsync(options.Profiles, cancellationToken);
         var shifting = mounts.Count > 0 ? HostMounts.SupportsShiftAsync(Incus, cancellationToken) : Task.FromResult(false);
+        var fitting = EnsureLimitsFitHostAsync(options.Limits, cancellationToken);
         if (await exists.ConfigureAwait(false))
             throw IncusErrorMapper.Create(DaemonCondition.InstanceExists, context);
         var source = await resolving.ConfigureAwait(false);
+        await fitting.ConfigureAwait(false);
         var profileList = await profiles.ConfigureAwait(false);
         if (!options.AllowUnsafeProfiles && ProfileSafety.Check(profileList) is { Count: > 0 } findings)
             throw ProfileSafety.Refusal(findings, name);
@@ -185,6 +190,29 @@ public sealed partial class SandboxClient
         }
     }
 
+    /// <summary>
+    /// A limit above what the whole host has can never bind: it is a typo (TB for MB), and for a VM a size the host
+    /// cannot give. It is refused before anything is created. The host's resources are read once per client.
+    /// </summary>
+    private async Task EnsureLimitsFitHostAsync(SandboxLimits limits, CancellationToken cancellationToken)
+    {
+        var memory = limits.Memory is { } text ? ByteSizes.ToBytes(ByteSizes.Validate(text, "Limits.Memory", allowPercent: true)) : null;
+        if (limits.Cpu is null && memory is null)
+            return;
+        var host = _hostResources ??= await Incus.Server.GetResourcesAsync(cancellationToken).ConfigureAwait(false);
+        if (limits.Cpu is { } cpu && host.Cpus > 0 && cpu > host.Cpus)
+        {
+            throw new ResourceLimitException(
+                $"The CPU limit {cpu} is more than this Incus host has ({host.Cpus} CPUs). Give at most {host.Cpus}, or no CPU limit.");
+        }
+        if (memory is { } bytes && host.MemoryBytes > 0 && bytes > host.MemoryBytes)
+        {
+            throw new ResourceLimitException(
+                $"The memory limit {limits.Memory} is more than this Incus host has ({(host.MemoryBytes / (double)(1L << 30)).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} GiB). " +
+                "Give a smaller limit (such as 512MiB or 2GiB), a percentage of the host (such as 25%), or no memory limit.");
+        }
+    }
+
     private async Task EnsureVirtualMachinesAsync(CancellationToken cancellationToken)
     {
         var server = await GetServerInfoAsync(cancellationToken).ConfigureAwait(false);
@@ -222,7 +250,7 @@ public sealed partial class SandboxClient
         {
             throw new ImageNotFoundException(
                 $"Image '{image}' was not found in project '{Project}': no local alias or fingerprint matches it. " +
-                "List local images with 'incus image list'; on a new machine, ./build.sh bootstrap builds isb/busybox and isb/debian12.");
+                $"List local images with 'incus image list'; to have this one, {SetupSteps.GetImage(image.Name)}.");
         }
         var wanted = type == SandboxType.VirtualMachine ? "virtual-machine" : "container";
         if (found.Type.Length > 0 && found.Type != wanted)

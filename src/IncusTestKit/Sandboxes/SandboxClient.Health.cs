@@ -26,10 +26,10 @@ public sealed partial class SandboxClient
         catch (IncusUnavailableException e)
         {
             checks.Add(e.Reason == IncusUnavailableReason.SocketMissing
-                ? new HealthCheck("socket", CheckStatus.Failed, $"{SocketPath} does not exist", "Install and start Incus: ./build.sh bootstrap (as root), or systemctl start incus")
+                ? new HealthCheck("socket", CheckStatus.Failed, $"{SocketPath} does not exist", $"Incus is not installed or not started: {SetupSteps.FromScratch}. Or point INCUS_SOCKET at the right socket")
                 : new HealthCheck("socket", CheckStatus.Ok, $"{SocketPath} exists"));
             checks.Add(e.Reason == IncusUnavailableReason.PermissionDenied
-                ? new HealthCheck("permissions", CheckStatus.Failed, "this user may not open the socket", "Run as root, or join the socket's group (usually incus-admin) and log in again")
+                ? new HealthCheck("permissions", CheckStatus.Failed, "this user may not open the socket", $"Run as root, or join the socket's group (usually incus-admin): {SetupSteps.JoinGroup}")
                 : NotAnswering(e));
             return checks;
         }
@@ -48,8 +48,8 @@ public sealed partial class SandboxClient
 
     private static HealthCheck NotAnswering(IncusUnavailableException e) => e.Waited is { } waited
         ? new HealthCheck("daemon", CheckStatus.Failed, $"did not answer within {waited.TotalSeconds:0.###} s (stuck or overloaded)",
-            "Check it with 'incus info'; restart it (systemctl restart incus, or ./build.sh bootstrap); give a slow daemon longer with DaemonTimeout (--daemon-timeout, ISB_DAEMON_TIMEOUT)")
-        : new HealthCheck("daemon", CheckStatus.Failed, "not answering", "Start the daemon: ./build.sh bootstrap, or systemctl restart incus");
+            $"Check it with 'incus info'; restart it ({SetupSteps.Restart}); give a slow daemon longer with DaemonTimeout (--daemon-timeout, ISB_DAEMON_TIMEOUT)")
+        : new HealthCheck("daemon", CheckStatus.Failed, "not answering", $"Start the daemon: {SetupSteps.Restart}");
 
     private async Task CheckServerAsync(IncusServerInfo server, List<HealthCheck> checks, CancellationToken cancellationToken)
     {
@@ -86,7 +86,7 @@ public sealed partial class SandboxClient
         var drivers = pools.Metadata.EnumerateArray()
             .Select(p => $"{p.GetProperty("name").GetString()} ({p.GetProperty("driver").GetString()})").ToList();
         if (drivers.Count == 0)
-            return new HealthCheck("storage pool", CheckStatus.Failed, "none", "Create one: ./build.sh bootstrap, or incus storage create default btrfs");
+            return new HealthCheck("storage pool", CheckStatus.Failed, "none", $"Create one: incus storage create default btrfs; on a fresh server, {SetupSteps.Initialise}");
         return drivers.All(d => d.EndsWith("(dir)", StringComparison.Ordinal))
             ? new HealthCheck("storage pool", CheckStatus.Warning, string.Join(", ", drivers), "The dir driver copies the whole image for every sandbox; a btrfs or zfs pool launches in well under a second")
             : new HealthCheck("storage pool", CheckStatus.Ok, string.Join(", ", drivers));
@@ -102,19 +102,19 @@ public sealed partial class SandboxClient
         {
             await CheckProfileIsolationAsync(cancellationToken).ConfigureAwait(false),
             root is null
-                ? new HealthCheck("root disk", CheckStatus.Failed, "the default profile has none", "incus profile device add default root disk path=/ pool=default (or ./build.sh bootstrap)")
+                ? new HealthCheck("root disk", CheckStatus.Failed, "the default profile has none", $"incus profile device add default root disk path=/ pool=default; on a fresh server, {SetupSteps.Initialise}")
                 : new HealthCheck("root disk", CheckStatus.Ok, $"default profile, pool '{root.GetValueOrDefault("pool")}'"),
         };
         if (nic is null)
         {
             checks.Add(new HealthCheck("network", CheckStatus.Warning, "the default profile has no NIC: sandboxes get no address",
-                "incus profile device add default eth0 nic network=incusbr0 name=eth0 (or ./build.sh bootstrap)"));
+                $"incus profile device add default eth0 nic network=incusbr0 name=eth0; on a fresh server, {SetupSteps.Initialise}"));
             return checks;
         }
         var network = nic.GetValueOrDefault("network") ?? nic.GetValueOrDefault("parent") ?? "?";
         var answer = await Incus.Transport.SendAsync(HttpMethod.Get, Incus.Scoped("/1.0/networks/" + Uri.EscapeDataString(network)), null, cancellationToken).ConfigureAwait(false);
         checks.Add(answer.IsError
-            ? new HealthCheck("network", CheckStatus.Failed, $"the default profile's NIC uses '{network}', which does not exist", "incus network create incusbr0 (or ./build.sh bootstrap)")
+            ? new HealthCheck("network", CheckStatus.Failed, $"the default profile's NIC uses '{network}', which does not exist", $"incus network create incusbr0; on a fresh server, {SetupSteps.Initialise}")
             : new HealthCheck("network", CheckStatus.Ok, $"{network} ({(answer.Metadata.TryGetProperty("config", out var c) && c.TryGetProperty("ipv4.address", out var a) ? a.GetString() : "managed elsewhere")})"));
         return checks;
     }
@@ -146,7 +146,7 @@ public sealed partial class SandboxClient
         }
         catch (IncusTestKitException e) when (e is ImageNotFoundException or UnsupportedInstanceTypeException)
         {
-            return new HealthCheck("default image", CheckStatus.Failed, $"{DefaultImage}: not found", "./build.sh bootstrap builds isb/debian12 and isb/busybox; or set ISB_IMAGE to an image you have");
+            return new HealthCheck("default image", CheckStatus.Failed, $"{DefaultImage}: not found", $"Name an image you have (incus image list) with ISB_IMAGE, or {SetupSteps.GetImage(DefaultImage)}");
         }
     }
 }

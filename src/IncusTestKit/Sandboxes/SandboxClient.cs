@@ -86,14 +86,36 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     /// <param name="state">Only this run state.</param>
     /// <param name="prefix">Only names starting with this text.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="IncusTestKitException">The project does not exist (<see cref="SandboxErrorCode.InvalidConfiguration"/>).</exception>
     public async Task<IReadOnlyList<SandboxInfo>> ListAsync(SandboxType? type = null, SandboxState? state = null, string? prefix = null,
         CancellationToken cancellationToken = default)
     {
         var instances = await Incus.Instances.ListAsync(ListFilter.Build(type, state, prefix), cancellationToken).ConfigureAwait(false);
-        return instances.Select(i => SandboxLabels.ToInfo(i, Project))
+        // The daemon lists an unknown project as empty; a typo in the project name must not look like "no sandboxes".
+        if (instances.Count == 0 && !await Incus.Server.ProjectExistsAsync(Project, cancellationToken).ConfigureAwait(false))
+        {
+            throw new IncusTestKitException(SandboxErrorCode.InvalidConfiguration,
+                $"Project '{Project}' does not exist on this Incus server. See the projects with: incus project list");
+        }
+        var aliases = await ImageAliasesForAsync(instances, cancellationToken).ConfigureAwait(false);
+        return instances.Select(i => SandboxLabels.ToInfo(i, Project, aliases))
                         .Where(i => (prefix is null || i.Name.StartsWith(prefix, StringComparison.Ordinal)) && (state is null || i.State == state))
                         .OrderBy(i => i.Name, StringComparer.Ordinal)
                         .ToList();
+    }
+
+    /// <summary>
+    /// Fingerprint to alias for the base images of instances IncusTestKit did not create (ours record the image as named);
+    /// one request, made only when there are such instances. The first alias in ordinal order wins, so it is stable.
+    /// </summary>
+    internal async Task<IReadOnlyDictionary<string, string>?> ImageAliasesForAsync(IReadOnlyList<Instance> instances, CancellationToken cancellationToken)
+    {
+        if (instances.All(i => i.Config.ContainsKey(SandboxLabels.Image) || !i.Config.ContainsKey(SandboxLabels.BaseImage)))
+            return null;
+        var aliases = await Incus.Images.ListAliasesAsync(cancellationToken).ConfigureAwait(false);
+        return aliases.Where(a => a.Target.Length > 0)
+                      .GroupBy(a => a.Target, StringComparer.Ordinal)
+                      .ToDictionary(g => g.Key, g => g.Select(a => a.Name).Min(StringComparer.Ordinal)!, StringComparer.Ordinal);
     }
 
     /// <summary>Destroys a sandbox by name.</summary>

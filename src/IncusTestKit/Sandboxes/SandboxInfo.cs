@@ -15,7 +15,10 @@ public sealed record SandboxInfo
     /// <summary>Its run state when it was read.</summary>
     public required SandboxState State { get; init; }
 
-    /// <summary>The image it was created from, as the user named it when IncusTestKit created it, else the image's description.</summary>
+    /// <summary>
+    /// The image it was created from: as the user named it when IncusTestKit created it; for other instances, an alias
+    /// of the image they were created from, else that image's description.
+    /// </summary>
     public string? Image { get; init; }
 
     /// <summary>Its first global IPv4 address, when running on a network.</summary>

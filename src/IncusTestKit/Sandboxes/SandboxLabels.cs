@@ -37,7 +37,19 @@ internal static class SandboxLabels
         config.Where(kv => kv.Key.StartsWith(UserPrefix, StringComparison.Ordinal) && !kv.Key.StartsWith(OwnPrefix, StringComparison.Ordinal))
               .ToDictionary(kv => kv.Key[UserPrefix.Length..], kv => kv.Value, StringComparer.Ordinal);
 
-    public static SandboxInfo ToInfo(Instance instance, string fallbackProject)
+    /// <summary>The fingerprint of the image an instance was created from (set by the daemon on every instance).</summary>
+    public const string BaseImage = "volatile.base_image";
+
+    /// <summary>
+    /// What an instance was created from: the image as the user named it when we created it; for others, an alias of
+    /// its base image (from <paramref name="aliases"/>, fingerprint to alias), else the image's description.
+    /// </summary>
+    public static string? ImageOf(IReadOnlyDictionary<string, string> config, IReadOnlyDictionary<string, string>? aliases) =>
+        config.GetValueOrDefault(Image)
+        ?? (config.GetValueOrDefault(BaseImage) is { } fingerprint && aliases?.GetValueOrDefault(fingerprint) is { } alias ? alias : null)
+        ?? config.GetValueOrDefault("image.description");
+
+    public static SandboxInfo ToInfo(Instance instance, string fallbackProject, IReadOnlyDictionary<string, string>? aliases = null)
     {
         var state = instance.State;
         return new SandboxInfo
@@ -46,7 +58,7 @@ internal static class SandboxLabels
             Project = instance.Project.Length > 0 ? instance.Project : fallbackProject,
             Type = instance.Type == "virtual-machine" ? SandboxType.VirtualMachine : SandboxType.Container,
             State = SandboxStates.FromStatusCode(state?.StatusCode ?? instance.StatusCode),
-            Image = instance.Config.GetValueOrDefault(Image) ?? instance.Config.GetValueOrDefault("image.description"),
+            Image = ImageOf(instance.Config, aliases),
             IPv4Address = SandboxStates.GlobalIPv4(state),
             Ephemeral = instance.Ephemeral,
             ManagedByIncusTestKit = instance.Config.GetValueOrDefault(Managed) == "true",

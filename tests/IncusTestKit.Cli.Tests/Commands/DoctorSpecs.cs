@@ -55,7 +55,12 @@ public sealed class DoctorSpecs
         result.ExitCode.ShouldBe(1);
         var lines = result.StandardOutput.Split('\n');
         lines.ShouldContain(l => l.StartsWith("FAIL  socket", StringComparison.Ordinal) && l.Contains("/nonexistent/isbt/unix.socket does not exist"));
-        result.StandardOutput.ShouldContain("fix: Install and start Incus");
+        // The steps of someone who installed the tool: Incus's own commands, nothing from this repository.
+        result.StandardOutput.ShouldContain("fix: Incus is not installed or not started: install Incus");
+        result.StandardOutput.ShouldContain("sudo systemctl enable --now incus");
+        result.StandardOutput.ShouldContain("sudo incus admin init --minimal");
+        result.StandardOutput.ShouldContain("sudo usermod -aG incus-admin $USER");
+        result.StandardOutput.ShouldNotContain("build.sh");
         result.StandardOutput.ShouldContain("problem(s): sandboxes cannot be created until they are fixed.");
     }
 
@@ -69,7 +74,9 @@ public sealed class DoctorSpecs
 
         result.ExitCode.ShouldBe(1);
         result.StandardOutput.Split('\n').ShouldContain(l => l.StartsWith("FAIL  default image", StringComparison.Ordinal) && l.Contains("isb/no-such-image"));
-        result.StandardOutput.ShouldContain("fix: ./build.sh bootstrap builds isb/debian12 and isb/busybox");
+        result.StandardOutput.ShouldContain("fix: Name an image you have (incus image list) with ISB_IMAGE");
+        result.StandardOutput.ShouldContain("incus image copy images:debian/12 local: --alias isb/no-such-image");
+        result.StandardOutput.ShouldNotContain("build.sh");
     }
 
     [Fact]

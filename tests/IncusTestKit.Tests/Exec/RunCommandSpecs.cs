@@ -150,6 +150,25 @@ public sealed class RunCommandSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
     }
 
     [Fact]
+    public async Task A_missing_program_is_told_apart_from_a_program_that_exits_with_127()
+    {
+        var sandbox = await shared.GetAsync();
+
+        var missing = await sandbox.RunCommandAsync(["/no/such/binary"], cancellationToken: Ct);
+        var exits127 = await sandbox.RunCommandAsync(["sh", "-c", "exit 127"], cancellationToken: Ct);
+        var saysNotFound = await sandbox.RunCommandAsync(["sh", "-c", "echo 'sh: command not found' >&2; exit 127"], cancellationToken: Ct);
+
+        missing.ExitCode.ShouldBe(127);
+        missing.CommandNotFound.ShouldBeTrue();
+        missing.Stderr.ShouldBe("/no/such/binary: command not found\n");
+        Should.Throw<CommandFailedException>(() => missing.EnsureSuccess()).Message.ShouldContain("the program '/no/such/binary' was not found in the sandbox");
+        exits127.ExitCode.ShouldBe(127);
+        exits127.CommandNotFound.ShouldBeFalse();
+        exits127.Stderr.ShouldBeEmpty(); // nothing invented: the command printed nothing
+        saysNotFound.CommandNotFound.ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task A_command_past_its_timeout_is_killed_with_its_children()
     {
         var sandbox = await shared.GetAsync();

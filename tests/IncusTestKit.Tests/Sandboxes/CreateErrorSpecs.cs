@@ -156,7 +156,8 @@ public sealed class CreateErrorSpecs
 
         error.Reason.ShouldBe(IncusUnavailableReason.SocketMissing);
         error.Message.ShouldContain("/nonexistent/incus.socket");
-        error.Message.ShouldContain("bootstrap");
+        error.Message.ShouldContain("sudo incus admin init --minimal");
+        error.Message.ShouldNotContain("build.sh");
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class DaemonRestartSpecs
             try
             {
                 var error = await Should.ThrowAsync<IncusUnavailableException>(running.WaitAsync(TimeSpan.FromSeconds(30), ct));
-                error.Message.ShouldContain("bootstrap");
+                error.Message.ShouldContain("systemctl restart incus");
                 await Should.ThrowAsync<IncusUnavailableException>(() => client.ListAsync(cancellationToken: ct));
             }
             finally
