@@ -9,7 +9,8 @@ usage() {
 Usage: ./build.sh <command> [arguments]
 
   demo        set Incus up, build, and run a real command and real code in a real sandbox
-  test        set Incus up, build, run every test; the last line is "N passed, N failed, N skipped"
+  test        set Incus up, build, run every test with line coverage; the closing lines are
+              "coverage: <package> NN.N% lines, ..." (fails below 80%) and "N passed, N failed, N skipped"
   bootstrap   set Incus up only (install, start the daemon, storage, network, images); see build/bootstrap.sh --help
   build       build the solution (Release)
   bench       run the benchmark against the incus CLI and the raw REST API (arguments go to it)
@@ -41,10 +42,13 @@ run_tests() {
     local results=artifacts/test-results
     rm -rf "$results"
     # Test assemblies run one after another (each runs its classes in parallel), so the test that
-    # restarts the daemon cannot pull it from under another assembly.
+    # restarts the daemon cannot pull it from under another assembly. Each also writes its line
+    # coverage (coverlet); the CLI's tests run SDK code too, so the figures are merged over all.
     local status=0
     ISB_DISRUPTIVE_TESTS=${ISB_DISRUPTIVE_TESTS:-1} dotnet test IncusTestKit.sln -c Release --no-build -m:1 \
-        --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
+        --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" \
+        --collect "XPlat Code Coverage" --settings build/coverage.runsettings || status=$?
+    python3 build/coverage-summary.py "$results" 80 || status=1
     bash build/test-summary.sh "$results" || status=1
     return "$status"
 }
