@@ -192,7 +192,8 @@ public sealed class RunCommandSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
         var sleep = $"sleep 3{Tag()}";
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
-        var run = sandbox.RunCommandAsync(sleep.Split(' '), cancellationToken: cancel.Token);
+        // The sleep is the command's child: what the command started goes with it.
+        var run = sandbox.RunCommandAsync(["sh", "-c", $"{sleep} & wait"], cancellationToken: cancel.Token);
         // Cancelled only once it runs: a cancel that beats the start would prove nothing.
         (await Poll.UntilAsync(async () => run.IsCompleted || (await ProcessesAsync(sandbox)).Contains(sleep, StringComparison.Ordinal), TimeSpan.FromSeconds(30)))
             .ShouldBeTrue($"'{sleep}' did not start within 30 s");
