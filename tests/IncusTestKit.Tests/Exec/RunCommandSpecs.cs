@@ -194,9 +194,9 @@ public sealed class RunCommandSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
 
         // The sleep is the command's child: what the command started goes with it.
         var run = sandbox.RunCommandAsync(["sh", "-c", $"{sleep} & wait"], cancellationToken: cancel.Token);
-        // Cancelled only once it runs: a cancel that beats the start would prove nothing.
-        (await Poll.UntilAsync(async () => run.IsCompleted || (await ProcessesAsync(sandbox)).Contains(sleep, StringComparison.Ordinal), TimeSpan.FromSeconds(30)))
-            .ShouldBeTrue($"'{sleep}' did not start within 30 s");
+        // Cancelled only once the sleep runs (a line of its own, not the shell's): a cancel that beats the start would prove nothing.
+        (await Poll.UntilAsync(async () => run.IsCompleted || (await ProcessesAsync(sandbox)).Split('\n').Any(line => line.EndsWith(" " + sleep, StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30))).ShouldBeTrue($"'{sleep}' did not start within 30 s");
         run.IsCompleted.ShouldBeFalse($"'{sleep}' ended before it was cancelled: {run.Exception}");
         await cancel.CancelAsync();
 
