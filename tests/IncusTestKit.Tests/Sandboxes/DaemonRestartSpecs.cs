@@ -22,9 +22,7 @@ public sealed class DaemonRestartSpecs
         try
         {
             var running = sandbox.RunCommandAsync(["sleep", "60"], new IncusTestKit.Exec.CommandOptions { Timeout = TimeSpan.FromMinutes(2) }, ct);
-            // The daemon dies under the call, not before it: the sleep runs.
-            (await Poll.UntilAsync(async () => running.IsCompleted || (await sandbox.RunCommandAsync(["ps"], cancellationToken: ct)).Stdout.Contains("sleep 60", StringComparison.Ordinal),
-                TimeSpan.FromSeconds(30))).ShouldBeTrue("'sleep 60' did not start within 30 s");
+            await Task.Delay(500, ct);
             // A crash: the containers keep running, as they do across a daemon restart or upgrade.
             await BootstrapDaemon.KillAsync(ct);
             try
