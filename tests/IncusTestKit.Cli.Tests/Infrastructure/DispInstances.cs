@@ -75,7 +75,13 @@ public static partial class DispInstances
             .ToList();
     }
 
-    /// <summary>Deletes the sandbox a run named, if it named one; for a test's finally block.</summary>
+    [GeneratedRegex(@"disp-\d{8}-\d{6}-[a-z0-9]{4}")]
+    private static partial Regex AnyName();
+
+    /// <summary>
+    /// Deletes every sandbox a run named, for a test's finally block: the one it created, and one it kept for
+    /// inspection after a readiness timeout (named only in the error, with no <c>created</c> line).
+    /// </summary>
     public static Task DestroyNamedInAsync(string output) =>
-        TryNameIn(output) is { } name ? Leftovers.DestroyAsync(name) : Task.CompletedTask;
+        Leftovers.DestroyAsync([.. AnyName().Matches(output).Select(m => m.Value).Distinct()]);
 }
