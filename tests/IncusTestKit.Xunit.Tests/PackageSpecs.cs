@@ -1,10 +1,19 @@
+using IncusTestKit.Tests.Infrastructure;
 using Shouldly;
 
 namespace IncusTestKit.Xunit.Tests;
 
+/// <summary>The package as users get it. It has no types yet: what it is today is its name, its build and what it brings in.</summary>
 public sealed class PackageSpecs
 {
     [Fact]
-    public void The_package_builds_on_the_sdk() =>
-        typeof(IncusTestKit.Sandboxes.SandboxClient).Assembly.GetName().Name.ShouldBe("IncusTestKit");
+    public async Task It_packs_as_IncusTestKit_Xunit_with_its_assembly_on_the_SDK_of_the_same_version_and_xunit_v3()
+    {
+        using var packed = await PackedProject.PackAsync("IncusTestKit.Xunit", TestContext.Current.CancellationToken);
+
+        packed.Id.ShouldBe("IncusTestKit.Xunit");
+        packed.Entries.ShouldContain("lib/net10.0/IncusTestKit.Xunit.dll");
+        packed.Dependencies.Keys.Order(StringComparer.Ordinal).ShouldBe(["IncusTestKit", "xunit.v3.extensibility.core"]);
+        packed.Dependencies["IncusTestKit"].ShouldBe(packed.Version);
+    }
 }

@@ -4,7 +4,7 @@ using Shouldly;
 
 namespace IncusTestKit.Cli.Tests.Commands;
 
-/// <summary>disp --mount; in the disp collection, whose tests count disp instances and must not see each other's.</summary>
+/// <summary>disp --mount; in the disp collection, with the other tests that make disposable sandboxes.</summary>
 [Collection(DispInstances.Collection)]
 public sealed class DispMountSpecs
 {

@@ -1,3 +1,4 @@
+using IncusTestKit.Sandboxes;
 using IncusTestKit.Tests.Infrastructure;
 using Shouldly;
 
@@ -34,16 +35,20 @@ public sealed class DispTerminalSpecs
                 await tmux.TypeLineAsync("stty size");
                 await tmux.WaitForLineAsync("30 100", Patience);
                 await tmux.ResizeAsync(120, 40);
-                await Task.Delay(500, TestContext.Current.CancellationToken);
-                await tmux.TypeLineAsync("stty size");
+                // The new size reaches the sandbox's terminal a moment later: the shell waits for it (the test bounds the wait).
+                await tmux.TypeLineAsync("until [ \"$(stty size)\" = '40 120' ]; do sleep 0.1; done; stty size");
                 await tmux.WaitForLineAsync("40 120", Patience);
 
                 // Ctrl-C belongs to the sandbox: it stops the sleep there, and the tool carries on.
+                await using var client = new SandboxClient();
+                var sandbox = await client.GetByNameAsync(name, TestContext.Current.CancellationToken);
                 await tmux.TypeLineAsync("sleep 300");
-                await Task.Delay(1000, TestContext.Current.CancellationToken);
+                (await Poll.UntilAsync(async () => (await ProcessesAsync(sandbox)).Contains("sleep 300", StringComparison.Ordinal), Patience))
+                    .ShouldBeTrue("'sleep 300' did not start in the sandbox");
                 await tmux.KeysAsync("C-c");
                 await tmux.TypeLineAsync("echo still-$((1 + 1))");
                 await tmux.WaitForLineAsync("still-2", Patience);
+                (await ProcessesAsync(sandbox)).ShouldNotContain("sleep 300");
                 (await DispInstances.ExistsAsync(name)).ShouldBeTrue();
 
                 await tmux.KeysAsync("C-d");
@@ -115,4 +120,7 @@ public sealed class DispTerminalSpecs
             await Leftovers.DestroyAsync(name);
         gone.ShouldBeTrue();
     }
+
+    private static async Task<string> ProcessesAsync(Sandbox sandbox) =>
+        (await sandbox.RunCommandAsync(["ps"], cancellationToken: TestContext.Current.CancellationToken)).Stdout;
 }

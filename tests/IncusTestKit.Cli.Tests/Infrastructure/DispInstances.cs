@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using CliWrap.Buffered;
 using IncusTestKit.Errors;
 using IncusTestKit.Sandboxes;
 
@@ -10,7 +12,11 @@ namespace IncusTestKit.Tests.Infrastructure;
 /// </summary>
 public static partial class DispInstances
 {
-    /// <summary>Test classes that run disp share this collection: one at a time, so a before-and-after listing is exact.</summary>
+    /// <summary>
+    /// Test classes that run disp share this collection, one class at a time: many disposable sandboxes made at once slow
+    /// each other down, and these tests have time bounds. Each test checks only the sandboxes it made, so other disp
+    /// users on the daemon do not disturb it.
+    /// </summary>
     public const string Collection = "disposable sandboxes";
 
     [GeneratedRegex(@"isb: (disp-\d{8}-\d{6}-[a-z0-9]{4}) created")]
@@ -39,35 +45,43 @@ public static partial class DispInstances
     }
 
     /// <summary>Whether the instance is gone within <paramref name="within"/> (polled; an ephemeral one goes as it stops).</summary>
-    public static async Task<bool> GoneWithinAsync(string name, TimeSpan within)
+    public static Task<bool> GoneWithinAsync(string name, TimeSpan within) => Poll.UntilAsync(async () =>
     {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
+        try
         {
-            try
-            {
-                if (!await ExistsAsync(name))
-                    return true;
-            }
-            catch (IncusTestKitException e) when (e is not IncusUnavailableException)
-            {
-                // Caught half-way through its stop, the daemon answers oddly ("Invalid PID"): it is on its way out.
-            }
-            if (DateTime.UtcNow > deadline)
-                return false;
-            await Task.Delay(250, TestContext.Current.CancellationToken);
+            return !await ExistsAsync(name);
         }
-    }
+        catch (IncusTestKitException e) when (e is not IncusUnavailableException)
+        {
+            // Caught half-way through its stop, the daemon answers oddly ("Invalid PID"): it is on its way out.
+            return false;
+        }
+    }, within);
 
-    /// <summary>The names of every <c>disp-</c> instance now.</summary>
-    public static async Task<IReadOnlyList<string>> ListAsync()
+    /// <summary>
+    /// The names of the instances the tool process <paramref name="processId"/> made, whatever else runs on the daemon:
+    /// the SDK labels each sandbox with the session of the process that created it (<c>user.isb.session</c>, its
+    /// process id first). Read with the incus CLI, since the SDK keeps its own labels to itself.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> MadeByAsync(int processId)
     {
-        await using var client = new SandboxClient();
-        var all = await client.ListAsync(prefix: "disp-", cancellationToken: TestContext.Current.CancellationToken);
-        return all.Select(i => i.Name).ToList();
+        var json = (await CliWrap.Cli.Wrap("incus").WithArguments(["query", "/1.0/instances?recursion=1&all-projects=true"])
+            .ExecuteBufferedAsync(TestContext.Current.CancellationToken)).StandardOutput;
+        using var instances = JsonDocument.Parse(json);
+        return instances.RootElement.EnumerateArray()
+            .Where(i => i.GetProperty("config").TryGetProperty("user.isb.session", out var session)
+                        && session.GetString()?.StartsWith($"{processId}-", StringComparison.Ordinal) == true)
+            .Select(i => i.GetProperty("name").GetString()!)
+            .ToList();
     }
 
-    /// <summary>Deletes the sandbox a run named, if it named one; for a test's finally block.</summary>
+    [GeneratedRegex(@"disp-\d{8}-\d{6}-[a-z0-9]{4}")]
+    private static partial Regex AnyName();
+
+    /// <summary>
+    /// Deletes every sandbox a run named, for a test's finally block: the one it created, and one it kept for
+    /// inspection after a readiness timeout (named only in the error, with no <c>created</c> line).
+    /// </summary>
     public static Task DestroyNamedInAsync(string output) =>
-        TryNameIn(output) is { } name ? Leftovers.DestroyAsync(name) : Task.CompletedTask;
+        Leftovers.DestroyAsync([.. AnyName().Matches(output).Select(m => m.Value).Distinct()]);
 }

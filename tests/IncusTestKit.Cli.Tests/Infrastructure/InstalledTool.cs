@@ -4,13 +4,14 @@ using CliWrap.Buffered;
 namespace IncusTestKit.Tests.Infrastructure;
 
 /// <summary>
-/// Packs the CLI project as it was built for these tests (same configuration, no rebuild) and installs the package
-/// into a temporary tool path from that folder alone. Done once per class; a failure is kept and reported by every test.
+/// Packs the CLI project as it was built for these tests and installs the package into a temporary tool path from
+/// that package's folder alone. Done once per class; a failure is kept and reported by every test.
 /// </summary>
 public sealed class InstalledTool : IAsyncLifetime
 {
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("isbt-tool-");
     private Task<Installation>? _installation;
+    private PackedProject? _packed;
 
     /// <summary>The installed tool, or the reason packing or installing failed.</summary>
     public Task<Installation> GetAsync() => _installation ?? throw new InvalidOperationException("The fixture was not initialised.");
@@ -24,16 +25,10 @@ public sealed class InstalledTool : IAsyncLifetime
 
     private async Task<Installation> InstallAsync()
     {
-        var repository = FindRepository();
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug";
-        var packages = Path.Combine(_root.FullName, "packages");
         var toolPath = Path.Combine(_root.FullName, "tools");
         using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(5));
 
-        await Run("dotnet", ["pack", Path.Combine(repository, "src", "IncusTestKit.Cli", "IncusTestKit.Cli.csproj"),
-            "-c", configuration, "--no-build", "-o", packages, "-nologo", "-nodeReuse:false"], bound.Token);
-        var package = Directory.GetFiles(packages, "IncusTestKit.Cli.*.nupkg").Single();
-        var version = Path.GetFileNameWithoutExtension(package)["IncusTestKit.Cli.".Length..];
+        _packed = await PackedProject.PackAsync("IncusTestKit.Cli", bound.Token);
 
         // Only the folder just packed: no other feed is asked, and nothing is downloaded.
         var config = Path.Combine(_root.FullName, "nuget.config");
@@ -42,37 +37,24 @@ public sealed class InstalledTool : IAsyncLifetime
             <configuration>
               <packageSources>
                 <clear />
-                <add key="isbt" value="{packages}" />
+                <add key="isbt" value="{_packed.Folder}" />
               </packageSources>
             </configuration>
             """, bound.Token);
-        await Run("dotnet", ["tool", "install", "--tool-path", toolPath, "--configfile", config, "IncusTestKit.Cli", "--version", version], bound.Token);
-        return new Installation(package, version, toolPath);
-    }
-
-    private static async Task Run(string program, string[] arguments, CancellationToken cancellationToken)
-    {
-        var result = await CliWrap.Cli.Wrap(program).WithArguments(arguments)
+        var install = await CliWrap.Cli.Wrap("dotnet")
+            .WithArguments(["tool", "install", "--tool-path", toolPath, "--configfile", config, "IncusTestKit.Cli", "--version", _packed.Version])
             .WithEnvironmentVariables(e => e.Set("DOTNET_CLI_TELEMETRY_OPTOUT", "1").Set("DOTNET_NOLOGO", "1"))
             .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(cancellationToken);
-        if (result.ExitCode != 0)
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({result.ExitCode}):\n{result.StandardOutput}\n{result.StandardError}");
-    }
-
-    private static string FindRepository()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "IncusTestKit.sln")))
-                return folder.FullName;
-        }
-        throw new InvalidOperationException($"No IncusTestKit.sln above {AppContext.BaseDirectory}: the tests must run from the repository's build output.");
+            .ExecuteBufferedAsync(bound.Token);
+        if (install.ExitCode != 0)
+            throw new InvalidOperationException($"dotnet tool install failed ({install.ExitCode}):\n{install.StandardOutput}\n{install.StandardError}");
+        return new Installation(_packed.Package, _packed.Version, toolPath);
     }
 
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
+        _packed?.Dispose();
         _root.Delete(recursive: true);
         return ValueTask.CompletedTask;
     }

@@ -64,16 +64,10 @@ public sealed class TmuxSession : IAsyncDisposable
     /// <summary>Waits until the screen satisfies <paramref name="condition"/>; fails with the screen after <paramref name="timeout"/>.</summary>
     public async Task<string> WaitForAsync(Func<string, bool> condition, string what, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var screen = await ScreenAsync();
-            if (condition(screen))
-                return screen;
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"The terminal did not show {what} within {timeout.TotalSeconds:0} s. The screen:\n{screen}");
-            await Task.Delay(200, TestContext.Current.CancellationToken);
-        }
+        var screen = "";
+        if (!await Poll.UntilAsync(async () => condition(screen = await ScreenAsync()), timeout))
+            Assert.Fail($"The terminal did not show {what} within {timeout.TotalSeconds:0} s. The screen:\n{screen}");
+        return screen;
     }
 
     /// <summary>Waits until a line of the screen is exactly <paramref name="line"/> (an output, not the command that was typed).</summary>

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using IncusTestKit.Errors;
 using IncusTestKit.Exec;
+using IncusTestKit.Sandboxes;
 using IncusTestKit.Tests.Infrastructure;
 using Shouldly;
 
@@ -123,19 +124,39 @@ public sealed class RunCommandSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
     public async Task Output_streams_live_to_a_callback()
     {
         var sandbox = await shared.GetAsync();
+        var go = $"/tmp/isbt-go-{Tag()}";
         var seen = new StringBuilder();
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
-        await sandbox.RunCommandAsync("for i in 1 2 3; do echo $i; done", new CommandOptions
-        {
-            OnOutput = (chunk, _) =>
+        // The command waits for a file that the test makes only once the callback has had the first line: output held
+        // back until the command ends would never get there (the command gives up after a minute).
+        var run = sandbox.RunCommandAsync(
+            ["sh", "-c", "echo first; i=0; until [ -e \"$0\" ]; do [ $i -lt 600 ] || exit 9; sleep 0.1; i=$((i+1)); done; echo second", go],
+            new CommandOptions
             {
-                lock (seen)
-                    seen.Append(Encoding.UTF8.GetString(chunk.Data.Span));
-                return ValueTask.CompletedTask;
-            },
-        }, Ct);
+                OnOutput = (chunk, _) =>
+                {
+                    lock (seen)
+                    {
+                        seen.Append(Encoding.UTF8.GetString(chunk.Data.Span));
+                        if (seen.ToString().StartsWith("first\n", StringComparison.Ordinal))
+                            first.TrySetResult();
+                    }
+                    return ValueTask.CompletedTask;
+                },
+            }, stop.Token);
+        if (await Task.WhenAny(first.Task, run, Task.Delay(TimeSpan.FromSeconds(30), Ct)) != first.Task)
+        {
+            await stop.CancelAsync();
+            Assert.Fail($"The callback did not get 'first' while the command was still running; it had: '{seen}'.");
+        }
+        (await sandbox.RunCommandAsync(["touch", go], cancellationToken: Ct)).EnsureSuccess();
 
-        seen.ToString().ShouldBe("1\n2\n3\n");
+        var result = await run;
+
+        result.ExitCode.ShouldBe(0);
+        seen.ToString().ShouldBe("first\nsecond\n");
     }
 
     [Fact]
@@ -187,11 +208,22 @@ public sealed class RunCommandSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
     public async Task Cancelling_kills_the_command()
     {
         var sandbox = await shared.GetAsync();
+        var sleep = $"sleep 3{Tag()}";
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        cancel.CancelAfter(TimeSpan.FromMilliseconds(500));
 
-        await Should.ThrowAsync<OperationCanceledException>(() => sandbox.RunCommandAsync(["sleep", "302"], cancellationToken: cancel.Token));
+        // The sleep is the command's child: what the command started goes with it.
+        var run = sandbox.RunCommandAsync(["sh", "-c", $"{sleep} & wait"], cancellationToken: cancel.Token);
+        // Cancelled only once the sleep runs (a line of its own, not the shell's): a cancel that beats the start would prove nothing.
+        (await Poll.UntilAsync(async () => run.IsCompleted || (await ProcessesAsync(sandbox)).Split('\n').Any(line => line.EndsWith(" " + sleep, StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30))).ShouldBeTrue($"'{sleep}' did not start within 30 s");
+        run.IsCompleted.ShouldBeFalse($"'{sleep}' ended before it was cancelled: {run.Exception}");
+        await cancel.CancelAsync();
 
-        (await sandbox.RunCommandAsync(["ps"], cancellationToken: Ct)).Stdout.ShouldNotContain("sleep 302");
+        await Should.ThrowAsync<OperationCanceledException>(() => run);
+        (await ProcessesAsync(sandbox)).ShouldNotContain(sleep);
     }
+
+    private static async Task<string> ProcessesAsync(Sandbox sandbox) => (await sandbox.RunCommandAsync(["ps"], cancellationToken: Ct)).Stdout;
+
+    private static string Tag() => RandomNumberGenerator.GetInt32(10_000, 100_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
