@@ -30,7 +30,7 @@ internal sealed class CatCommand : VerbCommand
         await using var client = GlobalOptions.CreateClient(parseResult);
         var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
         // Streamed as it arrives: a large file is never held in memory.
-        await using var file = await sandbox.Fs.OpenReadAsync(parseResult.GetValue(_path)!, cancellationToken);
+        await using var file = await sandbox.Files.OpenReadAsync(parseResult.GetValue(_path)!, cancellationToken);
         await using var stdout = Console.OpenStandardOutput();
         await file.CopyToAsync(stdout, cancellationToken);
         await stdout.FlushAsync(cancellationToken);

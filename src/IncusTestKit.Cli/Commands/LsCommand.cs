@@ -39,7 +39,7 @@ internal sealed class LsCommand : VerbCommand
     {
         await using var client = GlobalOptions.CreateClient(parseResult);
         var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
-        var entries = await sandbox.Fs.ReadDirAsync(parseResult.GetValue(_path) ?? "/", cancellationToken);
+        var entries = await sandbox.Files.ListDirectoryAsync(parseResult.GetValue(_path) ?? "/", cancellationToken);
 
         if (parseResult.GetValue(_json))
         {

@@ -40,7 +40,7 @@ internal sealed class PushCommand : VerbCommand
         var remote = parseResult.GetValue(_remote)!;
         await using var client = GlobalOptions.CreateClient(parseResult);
         var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
-        var report = await sandbox.Fs.PushAsync(local, remote, cancellationToken);
+        var report = await sandbox.Files.PushAsync(local, remote, cancellationToken);
         SkippedEntries.Warn(report);
         Terminal.Say($"Pushed '{local}' to '{sandbox.Name}:{remote}'" + (report.Skipped.Count > 0 ? $" ({report.Skipped.Count} skipped, see the warnings)." : "."));
         return 0;

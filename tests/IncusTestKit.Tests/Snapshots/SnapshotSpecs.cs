@@ -15,20 +15,20 @@ public sealed class SnapshotSpecs
         await IncusDaemon.RequireAsync();
         await using var client = new SandboxClient();
         await using var sandbox = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("snap") }, Ct);
-        await sandbox.Fs.WriteFileAsync("/root/keep.txt", "precious", cancellationToken: Ct);
+        await sandbox.Files.WriteFileAsync("/root/keep.txt", "precious", cancellationToken: Ct);
         var before = DateTimeOffset.UtcNow.AddMinutes(-1);
 
         var snapshot = await sandbox.SnapshotAsync("before", Ct);
-        await sandbox.Fs.RmAsync("/root/keep.txt", cancellationToken: Ct);
-        await sandbox.Fs.WriteFileAsync("/root/later.txt", "after the snapshot", cancellationToken: Ct);
+        await sandbox.Files.DeleteAsync("/root/keep.txt", cancellationToken: Ct);
+        await sandbox.Files.WriteFileAsync("/root/later.txt", "after the snapshot", cancellationToken: Ct);
         await sandbox.RestoreAsync("before", Ct);
 
         snapshot.Name.ShouldBe("before");
         snapshot.Stateful.ShouldBeFalse();
         snapshot.CreatedAt.ShouldBeGreaterThan(before);
         snapshot.ExpiresAt.ShouldBeNull();
-        (await sandbox.Fs.ReadFileAsync("/root/keep.txt", cancellationToken: Ct)).ShouldBe("precious");
-        (await sandbox.Fs.ExistsAsync("/root/later.txt", Ct)).ShouldBeFalse();
+        (await sandbox.Files.ReadFileAsync("/root/keep.txt", cancellationToken: Ct)).ShouldBe("precious");
+        (await sandbox.Files.ExistsAsync("/root/later.txt", Ct)).ShouldBeFalse();
         (await sandbox.GetStateAsync(Ct)).ShouldBe(SandboxState.Running);
         (await sandbox.RunCommandAsync("cat /root/keep.txt", cancellationToken: Ct)).Stdout.ShouldBe("precious");
     }
@@ -39,15 +39,15 @@ public sealed class SnapshotSpecs
         await IncusDaemon.RequireAsync();
         await using var client = new SandboxClient();
         await using var sandbox = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("snapst") }, Ct);
-        await sandbox.Fs.WriteFileAsync("/root/v.txt", "v1", cancellationToken: Ct);
+        await sandbox.Files.WriteFileAsync("/root/v.txt", "v1", cancellationToken: Ct);
         await sandbox.SnapshotAsync("v1", Ct);
-        await sandbox.Fs.WriteFileAsync("/root/v.txt", "v2", cancellationToken: Ct);
+        await sandbox.Files.WriteFileAsync("/root/v.txt", "v2", cancellationToken: Ct);
         await sandbox.StopAsync(force: true, cancellationToken: Ct);
 
         await sandbox.RestoreAsync("v1", Ct);
 
         (await sandbox.GetStateAsync(Ct)).ShouldBe(SandboxState.Stopped);
-        (await sandbox.Fs.ReadFileAsync("/root/v.txt", cancellationToken: Ct)).ShouldBe("v1");
+        (await sandbox.Files.ReadFileAsync("/root/v.txt", cancellationToken: Ct)).ShouldBe("v1");
     }
 
     [Fact]
