@@ -30,7 +30,7 @@ internal sealed class RestoreCommand : VerbCommand
         var snapshot = parseResult.GetValue(_snapshot)!;
         await using var client = GlobalOptions.CreateClient(parseResult);
         var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
-        await sandbox.RestoreAsync(snapshot, cancellationToken);
+        await sandbox.RestoreSnapshotAsync(snapshot, cancellationToken);
         Terminal.Say($"Restored sandbox '{sandbox.Name}' to snapshot '{snapshot}'.");
         return 0;
     }

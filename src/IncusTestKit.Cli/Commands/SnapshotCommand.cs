@@ -31,7 +31,7 @@ internal sealed class SnapshotCommand : VerbCommand
     {
         await using var client = GlobalOptions.CreateClient(parseResult);
         var sandbox = await client.GetByNameAsync(parseResult.GetValue(_name)!, cancellationToken);
-        var snapshot = await sandbox.SnapshotAsync(parseResult.GetValue(_snapshot), cancellationToken);
+        var snapshot = await sandbox.CreateSnapshotAsync(parseResult.GetValue(_snapshot), cancellationToken);
         if (Terminal.IsInteractive)
             Console.Out.WriteLine($"Took snapshot '{snapshot.Name}' of sandbox '{sandbox.Name}'. Go back to it with: dotnet isb restore {sandbox.Name} {snapshot.Name}");
         else

@@ -106,9 +106,9 @@ public sealed class OverlayMountSpecs
         await sandbox.MountAsync(new MountOptions(host.Path, "/src"), Ct);
         await sandbox.Files.WriteFileAsync("/src/at-snapshot.txt", "kept", cancellationToken: Ct);
 
-        await sandbox.SnapshotAsync("with-overlay", Ct);
+        await sandbox.CreateSnapshotAsync("with-overlay", Ct);
         await sandbox.Files.WriteFileAsync("/src/after.txt", "dropped", cancellationToken: Ct);
-        await sandbox.RestoreAsync("with-overlay", Ct);
+        await sandbox.RestoreSnapshotAsync("with-overlay", Ct);
 
         (await sandbox.RunCommandAsync(["cat", "/src/at-snapshot.txt", "/src/README.md"], cancellationToken: Ct)).EnsureSuccess().Stdout.ShouldBe("kept# project\n");
         (await sandbox.Files.ExistsAsync("/src/after.txt", Ct)).ShouldBeFalse();
