@@ -3,7 +3,7 @@ using IncusTestKit.Cli.Invocation;
 
 namespace IncusTestKit.Cli.Commands;
 
-/// <summary><c>dotnet isb destroy &lt;name&gt;...</c>: stops and deletes sandboxes.</summary>
+/// <summary><c>dotnet isb destroy &lt;name&gt;...</c>: stops and deletes sandboxes with their snapshots, as <c>incus delete</c> does.</summary>
 internal sealed class DestroyCommand : VerbCommand
 {
     private readonly Argument<string[]> _names = CommonOptions.Names();
@@ -13,31 +13,23 @@ internal sealed class DestroyCommand : VerbCommand
         Description = "Kill a running sandbox at once instead of shutting it down cleanly",
     };
 
-    private readonly Option<bool> _deleteSnapshots = new("--delete-snapshots")
-    {
-        Description = "Also delete its snapshots (without it, a sandbox with snapshots is refused)",
-    };
-
-    public DestroyCommand() : base("destroy", "Stop and delete one or more sandboxes")
+    public DestroyCommand() : base("destroy", "Stop and delete one or more sandboxes, with their snapshots")
     {
         Arguments.Add(_names);
         Options.Add(_force);
-        Options.Add(_deleteSnapshots);
     }
 
     public override IReadOnlyList<string> Examples { get; } =
     [
         "dotnet isb destroy web",
         "dotnet isb destroy web db cache --force",
-        "dotnet isb destroy build-7 --delete-snapshots",
     ];
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var force = parseResult.GetValue(_force);
-        var deleteSnapshots = parseResult.GetValue(_deleteSnapshots);
         await using var client = GlobalOptions.CreateClient(parseResult);
         return await EachSandbox.RunAsync(parseResult.GetValue(_names)!, "Destroyed",
-            (name, ct) => client.DestroyAsync(name, force, deleteSnapshots, ct), cancellationToken);
+            (name, ct) => client.DestroyAsync(name, force, ct), cancellationToken);
     }
 }

@@ -34,6 +34,24 @@ public sealed class SnapshotSpecs
     }
 
     [Fact]
+    public async Task Destroying_a_sandbox_deletes_it_with_its_snapshots_as_incus_delete_does()
+    {
+        await IncusDaemon.RequireAsync();
+        await using var client = new SandboxClient();
+        await using var running = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("snapdr") }, Ct);
+        await using var stopped = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("snapds") }, Ct);
+        await running.CreateSnapshotAsync("kept", Ct);
+        await stopped.CreateSnapshotAsync("kept", Ct);
+        await stopped.StopAsync(force: true, cancellationToken: Ct);
+
+        await running.DestroyAsync(cancellationToken: Ct);
+        await client.DestroyAsync(stopped.Name, force: false, Ct);
+
+        await Should.ThrowAsync<SandboxNotFoundException>(() => client.GetByNameAsync(running.Name, Ct));
+        await Should.ThrowAsync<SandboxNotFoundException>(() => client.GetByNameAsync(stopped.Name, Ct));
+    }
+
+    [Fact]
     public async Task Restoring_a_stopped_sandbox_leaves_it_stopped_with_the_snapshot_files()
     {
         await IncusDaemon.RequireAsync();
