@@ -26,7 +26,7 @@ internal sealed class CatCommand : SandboxVerb
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, Sandbox sandbox, CancellationToken cancellationToken)
     {
         // Streamed as it arrives: a large file is never held in memory.
-        await using var file = await sandbox.Fs.OpenReadAsync(parseResult.GetValue(_path)!, cancellationToken);
+        await using var file = await sandbox.Files.OpenReadAsync(parseResult.GetValue(_path)!, cancellationToken);
         await using var stdout = Console.OpenStandardOutput();
         await file.CopyToAsync(stdout, cancellationToken);
         await stdout.FlushAsync(cancellationToken);

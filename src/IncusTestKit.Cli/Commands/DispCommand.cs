@@ -249,7 +249,7 @@ internal sealed class DispCommand : VerbCommand
             Term = Console.IsOutputRedirected ? "dumb" : Environment.GetEnvironmentVariable("TERM") is { Length: > 0 } term ? term : "xterm-256color",
         };
         await using var session = console
-            ? await sandbox.AttachConsoleAsync(width, height, sessionToken)
+            ? await sandbox.AttachConsoleAsync(new ConsoleOptions { Width = width, Height = height }, sessionToken)
             : await sandbox.StartTerminalAsync(ShellArgv, terminalOptions, sessionToken);
         Say(quiet, console
             ? "attached to its console; Ctrl-a q detaches and deletes it"

@@ -103,7 +103,7 @@ internal sealed class ExecCommand : VerbCommand
         writer.WriteNumber("exitCode", result.ExitCode);
         writer.WriteString("stdout", result.Stdout);
         writer.WriteString("stderr", result.Stderr);
-        writer.WriteNumber("durationMs", result.DurationMs);
+        writer.WriteNumber("durationMs", (long)result.Duration.TotalMilliseconds);
         writer.WriteBoolean("truncated", result.Truncated);
         writer.WriteBoolean("commandNotFound", result.CommandNotFound);
         writer.WriteEndObject();

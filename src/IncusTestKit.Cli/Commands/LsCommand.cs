@@ -35,7 +35,7 @@ internal sealed class LsCommand : SandboxVerb
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, Sandbox sandbox, CancellationToken cancellationToken)
     {
-        var entries = await sandbox.Fs.ReadDirAsync(parseResult.GetValue(_path) ?? "/", cancellationToken);
+        var entries = await sandbox.Files.ListDirectoryAsync(parseResult.GetValue(_path) ?? "/", cancellationToken);
 
         if (parseResult.GetValue(_json))
         {

@@ -66,7 +66,7 @@ internal sealed class PullCommand : SandboxVerb
             MaxTotalSize = parseResult.GetValue(_maxTotalSize),
             StallTimeout = parseResult.GetValue(_stallTimeout) ?? new PullOptions().StallTimeout,
         };
-        var report = await sandbox.Fs.PullAsync(remote, local, options, cancellationToken);
+        var report = await sandbox.Files.PullAsync(remote, local, options, cancellationToken);
         SkippedEntries.Warn(report);
         Terminal.Say($"Pulled '{sandbox.Name}:{remote}' to '{local}'" + (report.Skipped.Count > 0 ? $" ({report.Skipped.Count} skipped, see the warnings)." : "."));
         return 0;

@@ -36,7 +36,7 @@ internal sealed class PushCommand : SandboxVerb
     {
         var local = MountSpecParser.Absolute(parseResult.GetValue(_local)!);
         var remote = parseResult.GetValue(_remote)!;
-        var report = await sandbox.Fs.PushAsync(local, remote, cancellationToken);
+        var report = await sandbox.Files.PushAsync(local, remote, cancellationToken);
         SkippedEntries.Warn(report);
         Terminal.Say($"Pushed '{local}' to '{sandbox.Name}:{remote}'" + (report.Skipped.Count > 0 ? $" ({report.Skipped.Count} skipped, see the warnings)." : "."));
         return 0;

@@ -26,7 +26,7 @@ internal sealed class RestoreCommand : SandboxVerb
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, Sandbox sandbox, CancellationToken cancellationToken)
     {
         var snapshot = parseResult.GetValue(_snapshot)!;
-        await sandbox.RestoreAsync(snapshot, cancellationToken);
+        await sandbox.RestoreSnapshotAsync(snapshot, cancellationToken);
         Terminal.Say($"Restored sandbox '{sandbox.Name}' to snapshot '{snapshot}'.");
         return 0;
     }

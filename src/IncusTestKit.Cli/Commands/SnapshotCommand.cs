@@ -27,7 +27,7 @@ internal sealed class SnapshotCommand : SandboxVerb
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, Sandbox sandbox, CancellationToken cancellationToken)
     {
-        var snapshot = await sandbox.SnapshotAsync(parseResult.GetValue(_snapshot), cancellationToken);
+        var snapshot = await sandbox.CreateSnapshotAsync(parseResult.GetValue(_snapshot), cancellationToken);
         if (Terminal.IsInteractive)
             Console.Out.WriteLine($"Took snapshot '{snapshot.Name}' of sandbox '{sandbox.Name}'. Go back to it with: dotnet isb restore {sandbox.Name} {snapshot.Name}");
         else

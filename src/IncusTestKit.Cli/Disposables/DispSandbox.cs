@@ -47,7 +47,7 @@ internal static partial class DispSandbox
         {
             try
             {
-                await sandbox.DestroyAsync(force: true, deleteSnapshots: true, deadline.Token);
+                await sandbox.DestroyAsync(force: true, deadline.Token);
                 return null;
             }
             catch (SandboxNotFoundException)

@@ -122,11 +122,4 @@ internal sealed class InstancesApi(IncusClient client)
         client.RunOperationAsync(HttpMethod.Put, client.Scoped(PathOf(name)),
             IncusTransport.Json(new InstanceRestorePut(snapshot), IncusJsonContext.Default.InstanceRestorePut),
             SnapshotContext($"Restoring snapshot '{snapshot}' of sandbox '{name}'", name, snapshot), cancellationToken);
-
-    public async Task<IReadOnlyList<string>> ListSnapshotNamesAsync(string name, CancellationToken cancellationToken)
-    {
-        var urls = await client.GetAsync(client.Scoped(PathOf(name) + "/snapshots"), IncusJsonContext.Default.ListString,
-            Context($"Listing the snapshots of sandbox '{name}'", name), cancellationToken).ConfigureAwait(false);
-        return urls.Select(u => Uri.UnescapeDataString(u[(u.LastIndexOf('/') + 1)..].Split('?')[0])).ToList();
-    }
 }

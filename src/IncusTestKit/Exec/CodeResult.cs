@@ -1,6 +1,8 @@
+using IncusTestKit.Errors;
+
 namespace IncusTestKit.Exec;
 
-/// <summary>What a piece of code did when it ran.</summary>
+/// <summary>What a piece of code did when it ran. A non-zero exit code is a result, not an exception; <see cref="EnsureSuccess"/> demands success.</summary>
 public sealed record CodeResult
 {
     /// <summary>The language it ran as.</summary>
@@ -20,4 +22,9 @@ public sealed record CodeResult
 
     /// <summary>Whether the exit code is 0.</summary>
     public bool Succeeded => ExitCode == 0;
+
+    /// <summary>Returns this result when the exit code is 0.</summary>
+    /// <exception cref="CommandFailedException">The exit code is not 0; the message holds the language and the end of the output.</exception>
+    public CodeResult EnsureSuccess() =>
+        Succeeded ? this : throw ExecResult.Failure($"{Language} code", ExitCode, "output", Output);
 }

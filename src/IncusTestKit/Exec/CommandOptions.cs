@@ -4,10 +4,10 @@ namespace IncusTestKit.Exec;
 public sealed record CommandOptions
 {
     /// <summary>The default for <see cref="Timeout"/>: 30 seconds.</summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+    public static TimeSpan DefaultTimeout { get; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The default for <see cref="OutputLimit"/>: 64 MiB per stream.</summary>
-    public const long DefaultOutputLimit = 64L * 1024 * 1024;
+    public static long DefaultOutputLimit { get; } = 64L * 1024 * 1024;
 
     /// <summary>The working directory (absolute). Default: <c>/</c>.</summary>
     public string WorkingDirectory { get; init; } = "/";

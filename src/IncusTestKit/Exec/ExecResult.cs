@@ -36,23 +36,22 @@ public sealed record ExecResult
     /// <summary>Standard error as UTF-8 text.</summary>
     public string Stderr => Encoding.UTF8.GetString(StderrBytes.Span);
 
-    /// <summary>The duration in whole milliseconds.</summary>
-    public long DurationMs => (long)Duration.TotalMilliseconds;
-
     /// <summary>Whether the exit code is 0.</summary>
     public bool Succeeded => ExitCode == 0;
 
     /// <summary>Returns this result when the exit code is 0.</summary>
     /// <exception cref="CommandFailedException">The exit code is not 0; the message holds the command and the end of stderr.</exception>
-    public ExecResult EnsureSuccess()
+    public ExecResult EnsureSuccess() =>
+        Succeeded ? this
+        : CommandNotFound ? throw new CommandFailedException($"Command '{string.Join(' ', Command)}' did not run: the program '{Command[0]}' was not found in the sandbox (exit code 127). Give its full path, or install it in the image.")
+        : throw Failure($"Command '{string.Join(' ', Command)}'", ExitCode, "stderr", Stderr);
+
+    /// <summary>The error of a run that had to succeed: what ran, its exit code, and the end of what it printed.</summary>
+    internal static CommandFailedException Failure(string what, int exitCode, string stream, string text)
     {
-        if (Succeeded)
-            return this;
-        if (CommandNotFound)
-            throw new CommandFailedException($"Command '{string.Join(' ', Command)}' did not run: the program '{Command[0]}' was not found in the sandbox (exit code 127). Give its full path, or install it in the image.");
-        var stderr = Stderr.Trim();
-        if (stderr.Length > 2000)
-            stderr = "..." + stderr[^2000..];
-        throw new CommandFailedException($"Command '{string.Join(' ', Command)}' exited with code {ExitCode}.{(stderr.Length > 0 ? " stderr: " + stderr : "")}");
+        text = text.Trim();
+        if (text.Length > 2000)
+            text = "..." + text[^2000..];
+        return new CommandFailedException($"{what} exited with code {exitCode}.{(text.Length > 0 ? $" {stream}: {text}" : "")}");
     }
 }

@@ -118,9 +118,22 @@ public sealed class TerminalSession : IAsyncDisposable
     }
 
     /// <summary>Tells the program its terminal now has <paramref name="width"/> columns and <paramref name="height"/> rows.</summary>
-    public ValueTask ResizeAsync(int width, int height, CancellationToken cancellationToken = default) =>
-        SendControlAsync(string.Create(CultureInfo.InvariantCulture,
+    /// <exception cref="ArgumentOutOfRangeException">The width or height is not positive.</exception>
+    public ValueTask ResizeAsync(int width, int height, CancellationToken cancellationToken = default)
+    {
+        ValidateSize(width, height);
+        return SendControlAsync(string.Create(CultureInfo.InvariantCulture,
             $$$"""{"command":"window-resize","args":{"width":"{{{width}}}","height":"{{{height}}}"}}"""), cancellationToken);
+    }
+
+    /// <summary>One check for every size a terminal or console is given: a size of 0 or less is the caller's mistake, said here.</summary>
+    internal static void ValidateSize(int width, int height)
+    {
+        if (width <= 0)
+            throw new ArgumentOutOfRangeException(nameof(width), width, "The width (columns) of a terminal must be positive, e.g. 80.");
+        if (height <= 0)
+            throw new ArgumentOutOfRangeException(nameof(height), height, "The height (rows) of a terminal must be positive, e.g. 24.");
+    }
 
     /// <summary>Sends a Linux signal (e.g. 2 for SIGINT, 15 for SIGTERM) to the program; a console ignores it.</summary>
     public ValueTask SignalAsync(int signal, CancellationToken cancellationToken = default) =>

@@ -9,6 +9,6 @@ public enum FileType
     /// <summary>A directory.</summary>
     Directory,
 
-    /// <summary>A symbolic link (not followed by <see cref="SandboxFileSystem.StatAsync"/>).</summary>
+    /// <summary>A symbolic link (not followed by <see cref="SandboxFiles.StatAsync"/>).</summary>
     Symlink,
 }

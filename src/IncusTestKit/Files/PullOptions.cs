@@ -1,7 +1,7 @@
 namespace IncusTestKit.Files;
 
 /// <summary>
-/// Limits for <see cref="SandboxFileSystem.PullAsync(string, string, PullOptions?, CancellationToken)"/>. Whatever they
+/// Limits for <see cref="SandboxFiles.PullAsync(string, string, PullOptions?, CancellationToken)"/>. Whatever they
 /// say, a pull never writes more of a file than the size the daemon listed for it, never starts when the files
 /// together would not fit in the host's free space, and never waits forever on a file that stops delivering.
 /// </summary>

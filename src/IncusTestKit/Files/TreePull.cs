@@ -117,11 +117,11 @@ internal sealed class TreePull
             if (names is null)
                 continue;
             var stats = new FileStat?[names.Count];
-            await Parallel.ForEachAsync(Enumerable.Range(0, names.Count), SandboxFileSystem.ParallelOptionsFor(cancellationToken), async (i, token) =>
-                stats[i] = await _incus.Files.TryStatAsync(_instance, SandboxFileSystem.Join(directory.Remote, names[i]), token).ConfigureAwait(false)).ConfigureAwait(false);
+            await Parallel.ForEachAsync(Enumerable.Range(0, names.Count), SandboxFiles.ParallelOptionsFor(cancellationToken), async (i, token) =>
+                stats[i] = await _incus.Files.TryStatAsync(_instance, SandboxFiles.Join(directory.Remote, names[i]), token).ConfigureAwait(false)).ConfigureAwait(false);
             for (var i = 0; i < names.Count; i++)
             {
-                var remote = SandboxFileSystem.Join(directory.Remote, names[i]);
+                var remote = SandboxFiles.Join(directory.Remote, names[i]);
                 string[] parts = [.. directory.Parts, names[i]];
                 switch (stats[i])
                 {
@@ -203,7 +203,7 @@ internal sealed class TreePull
 
         var leaves = _files.Select(f => (f.Parts, f.Remote, File: ((long, UnixFileMode)?)(f.Size, f.Mode)))
             .Concat(_links.Select(l => (l.Parts, l.Remote, File: ((long, UnixFileMode)?)null)));
-        await Parallel.ForEachAsync(leaves, SandboxFileSystem.ParallelOptionsFor(cancellationToken), async (leaf, token) =>
+        await Parallel.ForEachAsync(leaves, SandboxFiles.ParallelOptionsFor(cancellationToken), async (leaf, token) =>
         {
             if (leaf.File is var (size, mode))
                 await PullFileAsync(parent, leaf.Parts, leaf.Remote, size, mode, token).ConfigureAwait(false);
@@ -291,7 +291,7 @@ internal sealed class TreePull
             return;
         }
         var target = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (RelativeInside(_remoteRoot, SandboxFileSystem.ParentOf(remote), target) is not { } relative)
+        if (RelativeInside(_remoteRoot, SandboxFiles.ParentOf(remote), target) is not { } relative)
         {
             Skip(remote, SkipReason.SymlinkOutsideTree, $"skipped: it points to '{target}', outside '{_remoteRoot}', so it is not created on the host");
             return;

@@ -12,7 +12,7 @@ namespace IncusTestKit.Files;
 /// </summary>
 internal sealed class TreePush
 {
-    private readonly SandboxFileSystem _fs;
+    private readonly SandboxFiles _fs;
     private readonly IncusClient _incus;
     private readonly string _instance;
     private readonly string _localRoot;
@@ -22,13 +22,13 @@ internal sealed class TreePush
     private int _links;
     private long _bytes;
 
-    private TreePush(SandboxFileSystem fs, IncusClient incus, string instance, string localRoot)
+    private TreePush(SandboxFiles fs, IncusClient incus, string instance, string localRoot)
     {
         (_fs, _incus, _instance, _localRoot) = (fs, incus, instance, localRoot);
     }
 
     /// <summary>Pushes the host folder <paramref name="localRoot"/> (absolute; the caller's symlinks in it are followed) to <paramref name="remoteRoot"/>.</summary>
-    public static async Task<FileTransferReport> PushDirectoryAsync(SandboxFileSystem fs, IncusClient incus, string instance, string localRoot, string remoteRoot, CancellationToken cancellationToken)
+    public static async Task<FileTransferReport> PushDirectoryAsync(SandboxFiles fs, IncusClient incus, string instance, string localRoot, string remoteRoot, CancellationToken cancellationToken)
     {
         var push = new TreePush(fs, incus, instance, localRoot);
         using var root = HostTree.OpenNamedDirectory(localRoot);
@@ -37,7 +37,7 @@ internal sealed class TreePush
     }
 
     /// <summary>Pushes one host file the caller named (a symlink given here is followed); a FIFO, socket or device is refused.</summary>
-    public static async Task<FileTransferReport> PushFileAsync(SandboxFileSystem fs, IncusClient incus, string instance, string local, string remote, bool replace, CancellationToken cancellationToken)
+    public static async Task<FileTransferReport> PushFileAsync(SandboxFiles fs, IncusClient incus, string instance, string local, string remote, bool replace, CancellationToken cancellationToken)
     {
         var push = new TreePush(fs, incus, instance, local);
         using var handle = HostTree.OpenNamedFile(local);
@@ -67,7 +67,7 @@ internal sealed class TreePush
             foreach (var name in HostTree.ListNames(handle))
             {
                 string[] parts = [.. directory.Parts, name];
-                var remote = SandboxFileSystem.Join(directory.Remote, name);
+                var remote = SandboxFiles.Join(directory.Remote, name);
                 switch (HostTree.Stat(handle, name))
                 {
                     case null when name.Contains('\uFFFD', StringComparison.Ordinal):
@@ -93,7 +93,7 @@ internal sealed class TreePush
                 }
             }
         }
-        await Parallel.ForEachAsync(leaves, SandboxFileSystem.ParallelOptionsFor(cancellationToken), async (leaf, token) =>
+        await Parallel.ForEachAsync(leaves, SandboxFiles.ParallelOptionsFor(cancellationToken), async (leaf, token) =>
         {
             if (leaf.LinkTarget is { } target)
             {

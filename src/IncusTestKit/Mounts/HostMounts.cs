@@ -129,8 +129,8 @@ internal static class HostMounts
     public static string NormalizeTarget(string target, string parameter)
     {
         ArgumentNullException.ThrowIfNull(target, parameter);
-        SandboxFileSystem.ValidatePath(target);
-        var normalized = SandboxFileSystem.Normalize(target);
+        SandboxFiles.ValidatePath(target);
+        var normalized = SandboxFiles.Normalize(target);
         if (normalized == "/")
             throw new ArgumentException("A mount target cannot be '/': choose a folder such as /src.", parameter);
         if (normalized == OverlayRoot || normalized.StartsWith(OverlayRoot + "/", StringComparison.Ordinal) || OverlayRoot.StartsWith(normalized + "/", StringComparison.Ordinal))
@@ -272,13 +272,13 @@ internal static class HostMounts
     {
         // Never recursive on the lower directory: were the host folder still bound there, it is the host's data.
         var directory = DirectoryOf(mount.DeviceName);
-        await sandbox.Fs.RmAsync(directory + "/upper", recursive: true, force: true, cancellationToken).ConfigureAwait(false);
-        await sandbox.Fs.RmAsync(directory + "/work", recursive: true, force: true, cancellationToken).ConfigureAwait(false);
+        await sandbox.Files.DeleteAsync(directory + "/upper", recursive: true, force: true, cancellationToken).ConfigureAwait(false);
+        await sandbox.Files.DeleteAsync(directory + "/work", recursive: true, force: true, cancellationToken).ConfigureAwait(false);
         foreach (var empty in new[] { directory + "/lower", directory })
         {
             try
             {
-                await sandbox.Fs.RmAsync(empty, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await sandbox.Files.DeleteAsync(empty, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
             catch (IncusTestKitException e) when (e.Code == SandboxErrorCode.OperationFailed)
             {

@@ -12,8 +12,7 @@ public sealed partial class Sandbox
     /// machine), as <c>incus console</c> does: what its init and getty write, and your keystrokes to them. Nothing is
     /// started; the console keeps running after you detach. Dispose the session to detach.
     /// </summary>
-    /// <param name="width">Columns of the console.</param>
-    /// <param name="height">Rows of the console.</param>
+    /// <param name="options">The console's size; null for 80x24.</param>
     /// <param name="cancellationToken">Cancels the attach.</param>
     /// <returns>
     /// A session whose <see cref="TerminalSession.ReadOutputAsync"/> returns 0 when the console goes away (the sandbox
@@ -22,13 +21,13 @@ public sealed partial class Sandbox
     /// <exception cref="ArgumentOutOfRangeException">The width or height is not positive.</exception>
     /// <exception cref="Errors.SandboxNotRunningException">The sandbox is stopped or frozen.</exception>
     /// <exception cref="Errors.IncusTestKitException">The daemon refused the attach (another client holds the console).</exception>
-    public async Task<TerminalSession> AttachConsoleAsync(int width = 80, int height = 24, CancellationToken cancellationToken = default)
+    public async Task<TerminalSession> AttachConsoleAsync(ConsoleOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        options ??= new ConsoleOptions();
+        TerminalSession.ValidateSize(options.Width, options.Height);
         var incus = _client.Incus;
         var response = await incus.RequestAsync(HttpMethod.Post, incus.Scoped(InstancesApi.PathOf(Name) + "/console"),
-            IncusTransport.Json(new ConsolePost { Width = width, Height = height }, IncusJsonContext.Default.ConsolePost),
+            IncusTransport.Json(new ConsolePost { Width = options.Width, Height = options.Height }, IncusJsonContext.Default.ConsolePost),
             incus.Instances.Context($"Attaching to the console of sandbox '{Name}'", Name), cancellationToken).ConfigureAwait(false);
         var operation = response.Metadata.Deserialize(IncusJsonContext.Default.Operation)!;
         var fds = operation.Metadata.GetProperty("fds");

@@ -15,7 +15,7 @@ public sealed partial class Sandbox
     /// <returns>The snapshot taken.</returns>
     /// <exception cref="NameConflictException">The sandbox already has a snapshot of that name.</exception>
     /// <exception cref="InvalidNameException">The name is empty or has a space or '/'.</exception>
-    public async Task<SnapshotInfo> SnapshotAsync(string? name = null, CancellationToken cancellationToken = default)
+    public async Task<SnapshotInfo> CreateSnapshotAsync(string? name = null, CancellationToken cancellationToken = default)
     {
         var instances = _client.Incus.Instances;
         if (name is not null)
@@ -39,7 +39,7 @@ public sealed partial class Sandbox
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <exception cref="SnapshotNotFoundException">The sandbox has no snapshot of that name.</exception>
     /// <exception cref="MountException">The restore worked, but an overlay mount could not be mounted again.</exception>
-    public async Task RestoreAsync(string name, CancellationToken cancellationToken = default)
+    public async Task RestoreSnapshotAsync(string name, CancellationToken cancellationToken = default)
     {
         ValidateSnapshotName(name);
         await _client.Incus.Instances.RestoreSnapshotAsync(Name, name, cancellationToken).ConfigureAwait(false);

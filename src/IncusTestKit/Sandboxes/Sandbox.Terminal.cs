@@ -14,6 +14,7 @@ public sealed partial class Sandbox
     /// <param name="argv">The program and its arguments, e.g. <c>["bash", "-l"]</c>.</param>
     /// <param name="options">Terminal size, TERM, working directory, environment and user.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The width or height is not positive.</exception>
     /// <exception cref="Errors.SandboxNotRunningException">The sandbox is stopped or frozen.</exception>
     public async Task<TerminalSession> StartTerminalAsync(IReadOnlyList<string> argv, TerminalOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -21,6 +22,7 @@ public sealed partial class Sandbox
         if (argv.Count == 0)
             throw new ArgumentException("The program needs at least a name.", nameof(argv));
         options ??= new TerminalOptions();
+        TerminalSession.ValidateSize(options.Width, options.Height);
         var environment = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal) { ["TERM"] = options.Term };
         var (uid, gid) = await ResolveUserAsync(options.User, environment, cancellationToken).ConfigureAwait(false);
         var body = new ExecPost

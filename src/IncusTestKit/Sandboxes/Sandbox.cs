@@ -120,16 +120,18 @@ public sealed partial class Sandbox : IAsyncDisposable
         await RemountOverlaysAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Destroys it: stops it (cleanly unless <paramref name="force"/>) and deletes it with its snapshots.</summary>
-    /// <param name="force">Kill it if running instead of a clean shutdown.</param>
-    /// <param name="deleteSnapshots">Also delete its snapshots; when false, a sandbox with snapshots is refused.</param>
+    /// <summary>
+    /// Destroys it as <c>incus delete</c> does: deletes it with its snapshots, stopping it first if it runs (killed by
+    /// default; with <paramref name="force"/> false, shut down cleanly).
+    /// </summary>
+    /// <param name="force">Kill it if running (the default: a sandbox is disposable); false shuts it down cleanly first.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="SandboxNotFoundException">It no longer exists (an instance of the same name made by another create is not it, and is left alone).</exception>
-    public async Task DestroyAsync(bool force = true, bool deleteSnapshots = true, CancellationToken cancellationToken = default)
+    public async Task DestroyAsync(bool force = true, CancellationToken cancellationToken = default)
     {
         try
         {
-            await _client.DestroyInstanceAsync(Name, force, deleteSnapshots, CreateId, cancellationToken).ConfigureAwait(false);
+            await _client.DestroyInstanceAsync(Name, force, CreateId, cancellationToken).ConfigureAwait(false);
         }
         catch (SandboxNotFoundException)
         {

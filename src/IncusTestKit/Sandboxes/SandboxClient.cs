@@ -118,36 +118,26 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
                       .ToDictionary(g => g.Key, g => g.Select(a => a.Name).Min(StringComparer.Ordinal)!, StringComparer.Ordinal);
     }
 
-    /// <summary>Destroys a sandbox by name.</summary>
+    /// <summary>Destroys a sandbox by name, as <see cref="Sandbox.DestroyAsync"/> does: with its snapshots, stopping it first if it runs.</summary>
     /// <param name="name">The sandbox.</param>
-    /// <param name="force">Kill it if running; otherwise it is shut down cleanly first.</param>
-    /// <param name="deleteSnapshots">Also delete its snapshots; when false, a sandbox with snapshots is refused.</param>
+    /// <param name="force">Kill it if running (the default); false shuts it down cleanly first.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="SandboxNotFoundException">No instance has that name.</exception>
-    public async Task DestroyAsync(string name, bool force = true, bool deleteSnapshots = true, CancellationToken cancellationToken = default)
+    public async Task DestroyAsync(string name, bool force = true, CancellationToken cancellationToken = default)
     {
         SandboxNames.Validate(name);
-        await DestroyInstanceAsync(name, force, deleteSnapshots, createId: null, cancellationToken).ConfigureAwait(false);
+        await DestroyInstanceAsync(name, force, createId: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Stops and deletes an instance. With a <paramref name="createId"/>, only the instance that create made: its id is
+    /// Stops and deletes an instance; the daemon deletes its snapshots with it. With a <paramref name="createId"/>, only the instance that create made: its id is
     /// checked before the stop and again before the delete, and an instance carrying another one (a same-named instance
     /// made after ours was deleted) is left alone, reported as <see cref="SandboxNotFoundException"/>.
     /// </summary>
-    internal async Task DestroyInstanceAsync(string name, bool force, bool deleteSnapshots, string? createId, CancellationToken cancellationToken)
+    internal async Task DestroyInstanceAsync(string name, bool force, string? createId, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         Log.DestroyingSandbox(Logger, name);
-        if (!deleteSnapshots)
-        {
-            var snapshots = await Incus.Instances.ListSnapshotNamesAsync(name, cancellationToken).ConfigureAwait(false);
-            if (snapshots.Count > 0)
-            {
-                throw new IncusTestKitException(SandboxErrorCode.OperationFailed,
-                    $"Sandbox '{name}' has {snapshots.Count} snapshot(s) ({string.Join(", ", snapshots)}); pass deleteSnapshots: true (--delete-snapshots) to destroy them too.");
-            }
-        }
         var instance = await ReadInstanceAsync(name, createId, cancellationToken).ConfigureAwait(false);
         if (SandboxStates.FromStatusCode(instance.StatusCode) is not SandboxState.Stopped)
         {
@@ -197,7 +187,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
         {
             try
             {
-                await DestroyInstanceAsync(name, force: true, deleteSnapshots: true, createId, cancellationToken).ConfigureAwait(false);
+                await DestroyInstanceAsync(name, force: true, createId, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (SandboxNotFoundException)

@@ -61,6 +61,29 @@ public sealed class LifecycleSpecs
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Destroy_deletes_a_sandbox_with_its_snapshots_as_incus_delete_does(bool force)
+    {
+        await IncusDaemon.RequireAsync();
+        var name = TestNames.New("snapdel");
+        try
+        {
+            (await IsbTool.RunAsync("create", name, "--image", TestImages.Busybox)).ExitCode.ShouldBe(0);
+            (await IsbTool.RunAsync("snapshot", name, "kept")).ExitCode.ShouldBe(0);
+
+            var destroyed = force ? await IsbTool.RunAsync("destroy", name, "--force") : await IsbTool.RunAsync("destroy", name);
+
+            destroyed.ExitCode.ShouldBe(0, destroyed.StandardError);
+            (await IsbTool.RunAsync("info", name)).ExitCode.ShouldBe(1);
+        }
+        finally
+        {
+            await Leftovers.DestroyAsync(name);
+        }
+    }
+
     [Fact]
     public async Task Create_prints_just_the_name_for_scripts_and_applies_every_option()
     {

@@ -14,7 +14,7 @@ public static class Leftovers
         {
             try
             {
-                await client.DestroyAsync(name, force: true, deleteSnapshots: true, bound.Token);
+                await client.DestroyAsync(name, force: true, bound.Token);
             }
             catch (SandboxNotFoundException)
             {

@@ -58,10 +58,10 @@ public sealed class DaemonTimeoutSpecs(BusyboxSandbox shared) : IClassFixture<Bu
 
         // Each chunk comes after more than the bound: the caller's source is not the daemon, and is not timed.
         await using (var source = new SlowStream(chunks, Bound + TimeSpan.FromSeconds(1)))
-            await sandbox.Fs.WriteFileAsync(path, source, cancellationToken: Ct);
+            await sandbox.Files.WriteFileAsync(path, source, cancellationToken: Ct);
 
-        (await sandbox.Fs.ReadFileBytesAsync(path, Ct)).ShouldBe(chunks.SelectMany(c => c).ToArray());
-        await sandbox.Fs.RmAsync(path, cancellationToken: Ct);
+        (await sandbox.Files.ReadFileBytesAsync(path, Ct)).ShouldBe(chunks.SelectMany(c => c).ToArray());
+        await sandbox.Files.DeleteAsync(path, cancellationToken: Ct);
     }
 
     [Fact]
@@ -71,10 +71,10 @@ public sealed class DaemonTimeoutSpecs(BusyboxSandbox shared) : IClassFixture<Bu
         var sandbox = await client.GetByNameAsync((await shared.GetAsync()).Name, Ct);
         var content = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
         var path = $"/tmp/slow-{Guid.NewGuid():N}";
-        await sandbox.Fs.WriteFileAsync(path, content, cancellationToken: Ct);
+        await sandbox.Files.WriteFileAsync(path, content, cancellationToken: Ct);
 
         using var received = new MemoryStream();
-        await using (var file = await sandbox.Fs.OpenReadAsync(path, Ct))
+        await using (var file = await sandbox.Files.OpenReadAsync(path, Ct))
         {
             var buffer = new byte[64 * 1024];
             int read;
@@ -88,7 +88,7 @@ public sealed class DaemonTimeoutSpecs(BusyboxSandbox shared) : IClassFixture<Bu
         }
 
         received.ToArray().ShouldBe(content);
-        await sandbox.Fs.RmAsync(path, cancellationToken: Ct);
+        await sandbox.Files.DeleteAsync(path, cancellationToken: Ct);
     }
 
     /// <summary>A source that hands out its chunks with a pause before each.</summary>

@@ -26,6 +26,20 @@ public sealed class RunCodeSpecs(DebianSandbox shared) : IClassFixture<DebianSan
     }
 
     [Fact]
+    public async Task A_failing_run_is_a_result_until_EnsureSuccess_demands_success()
+    {
+        var sandbox = await shared.GetAsync();
+
+        var failed = await sandbox.RunCodeAsync("echo checking; echo broken >&2; exit 3", CodeLanguage.Bash, cancellationToken: Ct);
+        var passed = await sandbox.RunCodeAsync("echo fine", CodeLanguage.Bash, cancellationToken: Ct);
+
+        failed.Succeeded.ShouldBeFalse();
+        var error = Should.Throw<CommandFailedException>(() => failed.EnsureSuccess());
+        error.Message.ShouldBe("Bash code exited with code 3. output: checking\nbroken");
+        passed.EnsureSuccess().ShouldBeSameAs(passed);
+    }
+
+    [Fact]
     public async Task Go_code_runs_when_the_image_has_go()
     {
         var sandbox = await shared.GetAsync();

@@ -22,25 +22,23 @@ public sealed class FileSystemSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
         var path = NewDirectory() + ".txt";
         const string text = "héllo, wörld ✓\nsecond line\n";
 
-        await sandbox.Fs.WriteFileAsync(path, text, cancellationToken: Ct);
+        await sandbox.Files.WriteFileAsync(path, text, cancellationToken: Ct);
 
-        (await sandbox.Fs.ReadFileAsync(path, cancellationToken: Ct)).ShouldBe(text);
+        (await sandbox.Files.ReadFileAsync(path, cancellationToken: Ct)).ShouldBe(text);
         (await sandbox.RunCommandAsync(["cat", path], cancellationToken: Ct)).Stdout.ShouldBe(text);
-        (await sandbox.Fs.ReadFileAsync(path, ReadEncoding.Base64, Ct)).ShouldBe(Convert.ToBase64String(Encoding.UTF8.GetBytes(text)));
     }
 
     [Fact]
-    public async Task Binary_content_round_trips_exactly_as_bytes_base64_and_stream()
+    public async Task Binary_content_round_trips_exactly_as_bytes_and_as_a_stream()
     {
         var sandbox = await shared.GetAsync();
         var path = NewDirectory() + ".bin";
         var bytes = Enumerable.Range(0, 256).Select(i => (byte)i).Concat(RandomNumberGenerator.GetBytes(1 << 20)).ToArray();
 
-        await sandbox.Fs.WriteFileAsync(path, bytes, cancellationToken: Ct);
+        await sandbox.Files.WriteFileAsync(path, bytes, cancellationToken: Ct);
 
-        (await sandbox.Fs.ReadFileBytesAsync(path, Ct)).ShouldBe(bytes);
-        Convert.FromBase64String(await sandbox.Fs.ReadFileAsync(path, ReadEncoding.Base64, Ct)).ShouldBe(bytes);
-        await using (var stream = await sandbox.Fs.OpenReadAsync(path, Ct))
+        (await sandbox.Files.ReadFileBytesAsync(path, Ct)).ShouldBe(bytes);
+        await using (var stream = await sandbox.Files.OpenReadAsync(path, Ct))
         {
             using var copy = new MemoryStream();
             await stream.CopyToAsync(copy, Ct);
@@ -50,8 +48,8 @@ public sealed class FileSystemSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
         inside.ShouldBe(Convert.ToHexStringLower(SHA256.HashData(bytes)));
 
         using var source = new MemoryStream(bytes);
-        await sandbox.Fs.WriteFileAsync(path + ".2", source, cancellationToken: Ct);
-        (await sandbox.Fs.ReadFileBytesAsync(path + ".2", Ct)).ShouldBe(bytes);
+        await sandbox.Files.WriteFileAsync(path + ".2", source, cancellationToken: Ct);
+        (await sandbox.Files.ReadFileBytesAsync(path + ".2", Ct)).ShouldBe(bytes);
         source.CanRead.ShouldBeTrue(); // the caller's stream is left open
     }
 
@@ -61,26 +59,26 @@ public sealed class FileSystemSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
         var sandbox = await shared.GetAsync();
         var path = NewDirectory() + ".conf";
 
-        await sandbox.Fs.WriteFileAsync(path, "a", cancellationToken: Ct);
-        var created = await sandbox.Fs.StatAsync(path, Ct);
+        await sandbox.Files.WriteFileAsync(path, "a", cancellationToken: Ct);
+        var created = await sandbox.Files.StatAsync(path, Ct);
         created.Mode.ShouldBe(Modes.File644);
         (created.Uid, created.Gid).ShouldBe((0, 0));
 
-        await sandbox.Fs.WriteFileAsync(path, "b", mode: Modes.File600, owner: "sandbox", cancellationToken: Ct);
-        var changed = await sandbox.Fs.StatAsync(path, Ct);
+        await sandbox.Files.WriteFileAsync(path, "b", mode: Modes.File600, owner: "sandbox", cancellationToken: Ct);
+        var changed = await sandbox.Files.StatAsync(path, Ct);
         changed.Mode.ShouldBe(Modes.File600);
         (changed.Uid, changed.Gid).ShouldBe((1000, 1000));
 
-        await sandbox.Fs.WriteFileAsync(path, "cc", cancellationToken: Ct);
-        var kept = await sandbox.Fs.StatAsync(path, Ct);
+        await sandbox.Files.WriteFileAsync(path, "cc", cancellationToken: Ct);
+        var kept = await sandbox.Files.StatAsync(path, Ct);
         kept.Mode.ShouldBe(Modes.File600);
         kept.Uid.ShouldBe(1000);
         kept.Size.ShouldBe(2);
-        (await sandbox.Fs.ReadFileAsync(path, cancellationToken: Ct)).ShouldBe("cc");
+        (await sandbox.Files.ReadFileAsync(path, cancellationToken: Ct)).ShouldBe("cc");
 
-        await sandbox.Fs.WriteFileAsync(path, "d", owner: "4242:0", cancellationToken: Ct);
-        ((await sandbox.Fs.StatAsync(path, Ct)).Uid, (await sandbox.Fs.StatAsync(path, Ct)).Gid).ShouldBe((4242, 0));
-        await Should.ThrowAsync<IncusTestKitException>(() => sandbox.Fs.WriteFileAsync(path, "e", owner: "no-such-user", cancellationToken: Ct));
+        await sandbox.Files.WriteFileAsync(path, "d", owner: "4242:0", cancellationToken: Ct);
+        ((await sandbox.Files.StatAsync(path, Ct)).Uid, (await sandbox.Files.StatAsync(path, Ct)).Gid).ShouldBe((4242, 0));
+        await Should.ThrowAsync<IncusTestKitException>(() => sandbox.Files.WriteFileAsync(path, "e", owner: "no-such-user", cancellationToken: Ct));
     }
 
     [Fact]
@@ -89,11 +87,11 @@ public sealed class FileSystemSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
         var sandbox = await shared.GetAsync();
         var directory = NewDirectory();
         var before = DateTimeOffset.UtcNow.AddMinutes(-1);
-        await sandbox.Fs.MkdirAsync(directory, mode: Modes.Dir700, cancellationToken: Ct);
-        await sandbox.Fs.WriteFileAsync(directory + "/f", "12345", cancellationToken: Ct);
+        await sandbox.Files.CreateDirectoryAsync(directory, mode: Modes.Dir700, cancellationToken: Ct);
+        await sandbox.Files.WriteFileAsync(directory + "/f", "12345", cancellationToken: Ct);
         (await sandbox.RunCommandAsync(["ln", "-s", "f", directory + "/link"], cancellationToken: Ct)).EnsureSuccess();
 
-        var file = await sandbox.Fs.StatAsync(directory + "/f", Ct);
+        var file = await sandbox.Files.StatAsync(directory + "/f", Ct);
         file.Type.ShouldBe(FileType.File);
         file.Size.ShouldBe(5);
         file.Name.ShouldBe("f");
@@ -101,15 +99,15 @@ public sealed class FileSystemSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
         file.ModifiedAt.ShouldBeGreaterThan(before);
         file.ModifiedAt.ShouldBeLessThan(DateTimeOffset.UtcNow.AddMinutes(1));
 
-        var folder = await sandbox.Fs.StatAsync(directory, Ct);
+        var folder = await sandbox.Files.StatAsync(directory, Ct);
         folder.Type.ShouldBe(FileType.Directory);
         folder.Mode.ShouldBe(Modes.Dir700);
 
-        (await sandbox.Fs.StatAsync(directory + "/link", Ct)).Type.ShouldBe(FileType.Symlink);
-        (await sandbox.Fs.ReadFileAsync(directory + "/link", cancellationToken: Ct)).ShouldBe("12345"); // reading follows it
+        (await sandbox.Files.StatAsync(directory + "/link", Ct)).Type.ShouldBe(FileType.Symlink);
+        (await sandbox.Files.ReadFileAsync(directory + "/link", cancellationToken: Ct)).ShouldBe("12345"); // reading follows it
 
-        (await sandbox.Fs.ExistsAsync(directory + "/f", Ct)).ShouldBeTrue();
-        (await sandbox.Fs.ExistsAsync(directory + "/nope", Ct)).ShouldBeFalse();
+        (await sandbox.Files.ExistsAsync(directory + "/f", Ct)).ShouldBeTrue();
+        (await sandbox.Files.ExistsAsync(directory + "/nope", Ct)).ShouldBeFalse();
     }
 
     [Fact]
@@ -118,27 +116,27 @@ public sealed class FileSystemSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
         var sandbox = await shared.GetAsync();
         var root = NewDirectory();
 
-        (await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Fs.MkdirAsync(root + "/a/b", cancellationToken: Ct)))
+        (await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Files.CreateDirectoryAsync(root + "/a/b", cancellationToken: Ct)))
             .Message.ShouldContain("recursive: true");
-        await sandbox.Fs.MkdirAsync(root + "/a/b", recursive: true, cancellationToken: Ct);
-        await sandbox.Fs.MkdirAsync(root + "/a/b", cancellationToken: Ct); // an existing directory is fine
-        await sandbox.Fs.WriteFileAsync(root + "/a/file.txt", "x", cancellationToken: Ct);
-        await sandbox.Fs.WriteFileAsync(root + "/a/b/deep.txt", "y", cancellationToken: Ct);
+        await sandbox.Files.CreateDirectoryAsync(root + "/a/b", recursive: true, cancellationToken: Ct);
+        await sandbox.Files.CreateDirectoryAsync(root + "/a/b", cancellationToken: Ct); // an existing directory is fine
+        await sandbox.Files.WriteFileAsync(root + "/a/file.txt", "x", cancellationToken: Ct);
+        await sandbox.Files.WriteFileAsync(root + "/a/b/deep.txt", "y", cancellationToken: Ct);
 
-        var entries = await sandbox.Fs.ReadDirAsync(root + "/a", Ct);
+        var entries = await sandbox.Files.ListDirectoryAsync(root + "/a", Ct);
         entries.Select(e => (e.Name, e.Type)).ShouldBe([("b", FileType.Directory), ("file.txt", FileType.File)]);
         entries[1].Path.ShouldBe(root + "/a/file.txt");
-        (await sandbox.Fs.StatAsync(root + "/a/b", Ct)).Mode.ShouldBe(Modes.Exec755);
+        (await sandbox.Files.StatAsync(root + "/a/b", Ct)).Mode.ShouldBe(Modes.Exec755);
 
-        (await Should.ThrowAsync<IncusTestKitException>(() => sandbox.Fs.RmAsync(root + "/a", cancellationToken: Ct))).Message.ShouldContain("recursive: true");
-        (await Should.ThrowAsync<IncusTestKitException>(() => sandbox.Fs.MkdirAsync(root + "/a/file.txt/sub", recursive: true, cancellationToken: Ct)))
+        (await Should.ThrowAsync<IncusTestKitException>(() => sandbox.Files.DeleteAsync(root + "/a", cancellationToken: Ct))).Message.ShouldContain("recursive: true");
+        (await Should.ThrowAsync<IncusTestKitException>(() => sandbox.Files.CreateDirectoryAsync(root + "/a/file.txt/sub", recursive: true, cancellationToken: Ct)))
             .Message.ShouldContain("not a directory");
-        await sandbox.Fs.RmAsync(root + "/a/file.txt", cancellationToken: Ct);
-        await sandbox.Fs.RmAsync(root, recursive: true, cancellationToken: Ct);
-        (await sandbox.Fs.ExistsAsync(root, Ct)).ShouldBeFalse();
+        await sandbox.Files.DeleteAsync(root + "/a/file.txt", cancellationToken: Ct);
+        await sandbox.Files.DeleteAsync(root, recursive: true, cancellationToken: Ct);
+        (await sandbox.Files.ExistsAsync(root, Ct)).ShouldBeFalse();
 
-        await sandbox.Fs.RmAsync(root, force: true, cancellationToken: Ct); // a missing path is fine with force
-        await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Fs.RmAsync(root, cancellationToken: Ct));
+        await sandbox.Files.DeleteAsync(root, force: true, cancellationToken: Ct); // a missing path is fine with force
+        await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Files.DeleteAsync(root, cancellationToken: Ct));
     }
 
     [Fact]
@@ -147,19 +145,19 @@ public sealed class FileSystemSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
         var sandbox = await shared.GetAsync();
         const string missing = "/no/such/path";
 
-        (await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Fs.ReadFileAsync(missing, cancellationToken: Ct))).Message.ShouldContain(missing);
-        await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Fs.ReadFileBytesAsync(missing, Ct));
-        await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Fs.OpenReadAsync(missing, Ct));
-        await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Fs.StatAsync(missing, Ct));
-        await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Fs.ReadDirAsync(missing, Ct));
-        await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Fs.RmAsync(missing, cancellationToken: Ct));
-        (await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Fs.WriteFileAsync(missing + "/f", "x", cancellationToken: Ct))).Message.ShouldContain("MkdirAsync");
-        await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Fs.PullAsync(missing, "/tmp/isbt-never", Ct));
+        (await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Files.ReadFileAsync(missing, cancellationToken: Ct))).Message.ShouldContain(missing);
+        await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Files.ReadFileBytesAsync(missing, Ct));
+        await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Files.OpenReadAsync(missing, Ct));
+        await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Files.StatAsync(missing, Ct));
+        await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Files.ListDirectoryAsync(missing, Ct));
+        await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Files.DeleteAsync(missing, cancellationToken: Ct));
+        (await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Files.WriteFileAsync(missing + "/f", "x", cancellationToken: Ct))).Message.ShouldContain("CreateDirectoryAsync");
+        await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Files.PullAsync(missing, "/tmp/isbt-never", Ct));
 
-        await Should.ThrowAsync<ArgumentException>(() => sandbox.Fs.ReadFileAsync("etc/passwd", cancellationToken: Ct));
-        await Should.ThrowAsync<ArgumentException>(() => sandbox.Fs.WriteFileAsync("tmp/x", "x", cancellationToken: Ct));
-        await Should.ThrowAsync<ArgumentException>(() => sandbox.Fs.RmAsync("/", recursive: true, cancellationToken: Ct));
-        (await Should.ThrowAsync<IncusTestKitException>(() => sandbox.Fs.ReadFileAsync("/etc", cancellationToken: Ct))).Message.ShouldContain("directory");
+        await Should.ThrowAsync<ArgumentException>(() => sandbox.Files.ReadFileAsync("etc/passwd", cancellationToken: Ct));
+        await Should.ThrowAsync<ArgumentException>(() => sandbox.Files.WriteFileAsync("tmp/x", "x", cancellationToken: Ct));
+        await Should.ThrowAsync<ArgumentException>(() => sandbox.Files.DeleteAsync("/", recursive: true, cancellationToken: Ct));
+        (await Should.ThrowAsync<IncusTestKitException>(() => sandbox.Files.ReadFileAsync("/etc", cancellationToken: Ct))).Message.ShouldContain("directory");
     }
 
     [Fact]
@@ -177,16 +175,16 @@ public sealed class FileSystemSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
         File.CreateSymbolicLink(host["tree/latest"], "data/blob.bin");
         var remote = NewDirectory() + "/copy";
 
-        await sandbox.Fs.PushAsync(host["tree"], remote, Ct);
+        await sandbox.Files.PushAsync(host["tree"], remote, Ct);
 
         (await sandbox.RunCommandAsync([remote + "/run.sh"], cancellationToken: Ct)).Stdout.ShouldBe("ran\n");
-        (await sandbox.Fs.StatAsync(remote + "/secret.txt", Ct)).Mode.ShouldBe(Modes.File600);
-        (await sandbox.Fs.StatAsync(remote + "/latest", Ct)).Type.ShouldBe(FileType.Symlink);
-        (await sandbox.Fs.ReadFileBytesAsync(remote + "/latest", Ct)).ShouldBe(File.ReadAllBytes(host["tree/data/blob.bin"]));
-        (await sandbox.Fs.StatAsync(remote + "/empty", Ct)).Type.ShouldBe(FileType.Directory);
-        (await sandbox.Fs.ReadFileAsync(remote + "/with space & ünïcode?.txt", cancellationToken: Ct)).ShouldBe("odd name");
+        (await sandbox.Files.StatAsync(remote + "/secret.txt", Ct)).Mode.ShouldBe(Modes.File600);
+        (await sandbox.Files.StatAsync(remote + "/latest", Ct)).Type.ShouldBe(FileType.Symlink);
+        (await sandbox.Files.ReadFileBytesAsync(remote + "/latest", Ct)).ShouldBe(File.ReadAllBytes(host["tree/data/blob.bin"]));
+        (await sandbox.Files.StatAsync(remote + "/empty", Ct)).Type.ShouldBe(FileType.Directory);
+        (await sandbox.Files.ReadFileAsync(remote + "/with space & ünïcode?.txt", cancellationToken: Ct)).ShouldBe("odd name");
 
-        await sandbox.Fs.PullAsync(remote, back["tree"], Ct);
+        await sandbox.Files.PullAsync(remote, back["tree"], Ct);
 
         HostFolder.Fingerprint(back["tree"]).ShouldBe(HostFolder.Fingerprint(host["tree"]));
     }
@@ -198,18 +196,18 @@ public sealed class FileSystemSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
         using var host = new HostFolder();
         var script = host.Write("tree/tool", "v1", Modes.File644);
         var remote = NewDirectory();
-        await sandbox.Fs.PushAsync(host["tree"], remote, Ct);
+        await sandbox.Files.PushAsync(host["tree"], remote, Ct);
 
         host.Write("tree/tool", "v2", Modes.Exec755);
         host.Write("tree/added.txt", "new");
-        await sandbox.Fs.PushAsync(host["tree"], remote, Ct);
-        await sandbox.Fs.PushAsync(script, remote + "/single/tool-copy", Ct);
+        await sandbox.Files.PushAsync(host["tree"], remote, Ct);
+        await sandbox.Files.PushAsync(script, remote + "/single/tool-copy", Ct);
 
-        (await sandbox.Fs.ReadFileAsync(remote + "/tool", cancellationToken: Ct)).ShouldBe("v2");
-        (await sandbox.Fs.StatAsync(remote + "/tool", Ct)).Mode.ShouldBe(Modes.Exec755);
-        (await sandbox.Fs.ReadFileAsync(remote + "/added.txt", cancellationToken: Ct)).ShouldBe("new");
-        (await sandbox.Fs.StatAsync(remote + "/single/tool-copy", Ct)).Mode.ShouldBe(Modes.Exec755);
-        (await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Fs.PushAsync(host["nothing-here"], remote + "/x", Ct))).Message.ShouldContain("nothing-here");
+        (await sandbox.Files.ReadFileAsync(remote + "/tool", cancellationToken: Ct)).ShouldBe("v2");
+        (await sandbox.Files.StatAsync(remote + "/tool", Ct)).Mode.ShouldBe(Modes.Exec755);
+        (await sandbox.Files.ReadFileAsync(remote + "/added.txt", cancellationToken: Ct)).ShouldBe("new");
+        (await sandbox.Files.StatAsync(remote + "/single/tool-copy", Ct)).Mode.ShouldBe(Modes.Exec755);
+        (await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Files.PushAsync(host["nothing-here"], remote + "/x", Ct))).Message.ShouldContain("nothing-here");
     }
 
     [Fact]
@@ -218,9 +216,9 @@ public sealed class FileSystemSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
         var sandbox = await shared.GetAsync();
         using var host = new HostFolder();
         var remote = NewDirectory() + ".sh";
-        await sandbox.Fs.WriteFileAsync(remote, "#!/bin/sh\n", Modes.Exec755, cancellationToken: Ct);
+        await sandbox.Files.WriteFileAsync(remote, "#!/bin/sh\n", Modes.Exec755, cancellationToken: Ct);
 
-        await sandbox.Fs.PullAsync(remote, host["a/b/tool.sh"], Ct);
+        await sandbox.Files.PullAsync(remote, host["a/b/tool.sh"], Ct);
 
         File.ReadAllText(host["a/b/tool.sh"]).ShouldBe("#!/bin/sh\n");
         File.GetUnixFileMode(host["a/b/tool.sh"]).ShouldBe(Modes.Exec755);

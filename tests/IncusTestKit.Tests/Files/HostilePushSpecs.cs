@@ -33,7 +33,7 @@ public sealed class HostilePushSpecs(BusyboxSandbox shared) : IClassFixture<Busy
         FileTransferReport report;
         try
         {
-            report = await sandbox.Fs.PushAsync(host["tree"], remote, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+            report = await sandbox.Files.PushAsync(host["tree"], remote, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
         }
         finally
         {
@@ -45,8 +45,8 @@ public sealed class HostilePushSpecs(BusyboxSandbox shared) : IClassFixture<Busy
             [("bad\uFFFD", SkipReason.UnreadableName), ("fifo", SkipReason.NotARegularFile), ("sock", SkipReason.NotARegularFile)]);
         report.Skipped[1].Message.ShouldContain("FIFO");
         (report.Files, report.Directories).ShouldBe((2, 1));
-        (await sandbox.Fs.ReadDirAsync(remote, Ct)).Select(e => e.Name).ShouldBe(["a.txt", "new\nline"]);
-        (await sandbox.Fs.ReadFileAsync(remote + "/new\nline", cancellationToken: Ct)).ShouldBe("n");
+        (await sandbox.Files.ListDirectoryAsync(remote, Ct)).Select(e => e.Name).ShouldBe(["a.txt", "new\nline"]);
+        (await sandbox.Files.ReadFileAsync(remote + "/new\nline", cancellationToken: Ct)).ShouldBe("n");
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class HostilePushSpecs(BusyboxSandbox shared) : IClassFixture<Busy
         File.CreateSymbolicLink(host["tree/in"], "a.txt");
         var remote = $"/tmp/push-{Guid.NewGuid():N}";
 
-        var report = await sandbox.Fs.PushAsync(host["tree"], remote, Ct);
+        var report = await sandbox.Files.PushAsync(host["tree"], remote, Ct);
 
         report.Skipped.ShouldBeEmpty();
         (report.Files, report.Symlinks).ShouldBe((1, 3));
@@ -77,7 +77,7 @@ public sealed class HostilePushSpecs(BusyboxSandbox shared) : IClassFixture<Busy
         await Cli.Wrap("mkfifo").WithArguments([host["fifo"]]).ExecuteAsync(Ct);
 
         var error = await Should.ThrowAsync<IncusTestKitException>(
-            () => sandbox.Fs.PushAsync(host["fifo"], $"/tmp/push-{Guid.NewGuid():N}", Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct));
+            () => sandbox.Files.PushAsync(host["fifo"], $"/tmp/push-{Guid.NewGuid():N}", Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct));
 
         error.Message.ShouldContain("FIFO");
     }

@@ -19,8 +19,8 @@ public sealed class LargeFileSpecs(BusyboxSandbox shared) : IClassFixture<Busybo
         var remote = $"/tmp/large-{Guid.NewGuid():N}.bin";
 
         var allocated = GC.GetTotalAllocatedBytes();
-        await sandbox.Fs.PushAsync(host["big.bin"], remote, Ct);
-        await sandbox.Fs.PullAsync(remote, host["back.bin"], Ct);
+        await sandbox.Files.PushAsync(host["big.bin"], remote, Ct);
+        await sandbox.Files.PullAsync(remote, host["back.bin"], Ct);
         var used = GC.GetTotalAllocatedBytes() - allocated;
 
         (await sandbox.RunCommandAsync(["sha256sum", remote], cancellationToken: Ct)).Stdout.Split(' ')[0].ShouldBe(expected);
@@ -28,7 +28,7 @@ public sealed class LargeFileSpecs(BusyboxSandbox shared) : IClassFixture<Busybo
             Convert.ToHexStringLower(await SHA256.HashDataAsync(pulled, Ct)).ShouldBe(expected);
         // Both ways together moved 256 MiB; holding either copy in memory would allocate at least 128 MiB.
         used.ShouldBeLessThan(size / 2);
-        await sandbox.Fs.RmAsync(remote, cancellationToken: Ct);
+        await sandbox.Files.DeleteAsync(remote, cancellationToken: Ct);
     }
 
     private static async Task<string> WriteRandomFileAsync(string path, long size)

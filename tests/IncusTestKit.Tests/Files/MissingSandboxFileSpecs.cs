@@ -21,11 +21,11 @@ public sealed class MissingSandboxFileSpecs
         // HEAD (no body to read), GET and POST: each 404 is checked against the sandbox itself.
         var calls = new (string What, Func<Task> Call)[]
         {
-            ("exists", () => sandbox.Fs.ExistsAsync("/etc/hostname", Ct)),
-            ("stat", () => sandbox.Fs.StatAsync("/etc/hostname", Ct)),
-            ("read", () => sandbox.Fs.ReadFileAsync("/etc/hostname", cancellationToken: Ct)),
-            ("write", () => sandbox.Fs.WriteFileAsync("/tmp/x", "x", cancellationToken: Ct)),
-            ("rm --force", () => sandbox.Fs.RmAsync("/tmp/x", force: true, cancellationToken: Ct)),
+            ("exists", () => sandbox.Files.ExistsAsync("/etc/hostname", Ct)),
+            ("stat", () => sandbox.Files.StatAsync("/etc/hostname", Ct)),
+            ("read", () => sandbox.Files.ReadFileAsync("/etc/hostname", cancellationToken: Ct)),
+            ("write", () => sandbox.Files.WriteFileAsync("/tmp/x", "x", cancellationToken: Ct)),
+            ("rm --force", () => sandbox.Files.DeleteAsync("/tmp/x", force: true, cancellationToken: Ct)),
         };
         foreach (var (what, call) in calls)
         {

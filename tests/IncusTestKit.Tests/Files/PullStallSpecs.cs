@@ -28,14 +28,14 @@ public sealed class PullStallSpecs(DebianSandbox shared) : IClassFixture<DebianS
         var sandbox = await shared.GetAsync();
         using var host = new HostFolder();
         var remote = $"/tmp/stall-{Guid.NewGuid():N}";
-        await sandbox.Fs.WriteFileAsync("/tmp/lease.py", HoldLease, cancellationToken: Ct);
+        await sandbox.Files.WriteFileAsync("/tmp/lease.py", HoldLease, cancellationToken: Ct);
         (await sandbox.RunCommandAsync(["sh", "-c", $"mkdir -p {remote} && head -c 5000 /dev/urandom > {remote}/held && "
             + $"setsid python3 /tmp/lease.py {remote}/held > {remote}.out 2>&1 < /dev/null & "
             + $"for i in $(seq 50); do grep -q held {remote}.out 2>/dev/null && exit 0; sleep 0.1; done; cat {remote}.out; exit 1"], cancellationToken: Ct)).EnsureSuccess();
         var clock = Stopwatch.StartNew();
 
         var error = await Should.ThrowAsync<SandboxTimeoutException>(() =>
-            sandbox.Fs.PullAsync(remote, host["out"], new PullOptions { StallTimeout = TimeSpan.FromSeconds(2) }, Ct));
+            sandbox.Files.PullAsync(remote, host["out"], new PullOptions { StallTimeout = TimeSpan.FromSeconds(2) }, Ct));
 
         clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(20));
         error.Message.ShouldContain($"'{remote}/held'");

@@ -21,18 +21,18 @@ public sealed class StoppedSandboxFileSpecs
         host.Write("tree/a.txt", "a");
         host.Write("tree/sub/b.txt", "b", Modes.File600);
 
-        await sandbox.Fs.MkdirAsync("/srv/data/deep", recursive: true, cancellationToken: Ct);
-        await sandbox.Fs.WriteFileAsync("/srv/data/deep/file", "offline", cancellationToken: Ct);
-        await sandbox.Fs.PushAsync(host["tree"], "/srv/data/tree", Ct);
+        await sandbox.Files.CreateDirectoryAsync("/srv/data/deep", recursive: true, cancellationToken: Ct);
+        await sandbox.Files.WriteFileAsync("/srv/data/deep/file", "offline", cancellationToken: Ct);
+        await sandbox.Files.PushAsync(host["tree"], "/srv/data/tree", Ct);
 
-        (await sandbox.Fs.ReadFileAsync("/srv/data/deep/file", cancellationToken: Ct)).ShouldBe("offline");
-        (await sandbox.Fs.ReadDirAsync("/srv/data", Ct)).Select(e => e.Name).ShouldBe(["deep", "tree"]);
-        await sandbox.Fs.PullAsync("/srv/data/tree", host["back"], Ct);
+        (await sandbox.Files.ReadFileAsync("/srv/data/deep/file", cancellationToken: Ct)).ShouldBe("offline");
+        (await sandbox.Files.ListDirectoryAsync("/srv/data", Ct)).Select(e => e.Name).ShouldBe(["deep", "tree"]);
+        await sandbox.Files.PullAsync("/srv/data/tree", host["back"], Ct);
         HostFolder.Fingerprint(host["back"]).ShouldBe(HostFolder.Fingerprint(host["tree"]));
 
         // Without a running sandbox a recursive remove goes entry by entry through the API.
-        await sandbox.Fs.RmAsync("/srv/data", recursive: true, cancellationToken: Ct);
-        (await sandbox.Fs.ExistsAsync("/srv/data", Ct)).ShouldBeFalse();
-        (await sandbox.Fs.StatAsync("/srv", Ct)).Type.ShouldBe(FileType.Directory);
+        await sandbox.Files.DeleteAsync("/srv/data", recursive: true, cancellationToken: Ct);
+        (await sandbox.Files.ExistsAsync("/srv/data", Ct)).ShouldBeFalse();
+        (await sandbox.Files.StatAsync("/srv", Ct)).Type.ShouldBe(FileType.Directory);
     }
 }

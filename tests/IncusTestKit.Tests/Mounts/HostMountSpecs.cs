@@ -27,7 +27,7 @@ public sealed class HostMountSpecs(MountableBusyboxSandbox shared) : IClassFixtu
             write.ExitCode.ShouldNotBe(0);
             write.Stderr.ShouldContain("Read-only file system");
             (await sandbox.RunCommandAsync(["rm", "/mnt/ro/config.yml"], cancellationToken: Ct)).ExitCode.ShouldNotBe(0);
-            await Should.ThrowAsync<IncusTestKitException>(() => sandbox.Fs.WriteFileAsync("/mnt/ro/api.txt", "x", cancellationToken: Ct));
+            await Should.ThrowAsync<IncusTestKitException>(() => sandbox.Files.WriteFileAsync("/mnt/ro/api.txt", "x", cancellationToken: Ct));
             mount.Mode.ShouldBe(MountMode.ReadOnly);
             (await sandbox.ListMountsAsync(Ct)).ShouldContain(mount);
         }
@@ -37,7 +37,7 @@ public sealed class HostMountSpecs(MountableBusyboxSandbox shared) : IClassFixtu
         }
         host.Fingerprint().ShouldBe(fingerprint);
         (await sandbox.ListMountsAsync(Ct)).ShouldNotContain(mount);
-        (await sandbox.Fs.ExistsAsync("/mnt/ro/config.yml", Ct)).ShouldBeFalse();
+        (await sandbox.Files.ExistsAsync("/mnt/ro/config.yml", Ct)).ShouldBeFalse();
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class HostMountSpecs(MountableBusyboxSandbox shared) : IClassFixtu
         try
         {
             (await sandbox.RunCommandAsync(["sh", "-c", "echo made inside > /mnt/rw/new.txt && echo more >> /mnt/rw/existing.txt"], cancellationToken: Ct)).EnsureSuccess();
-            await sandbox.Fs.WriteFileAsync("/mnt/rw/api.txt", "through the API", cancellationToken: Ct);
+            await sandbox.Files.WriteFileAsync("/mnt/rw/api.txt", "through the API", cancellationToken: Ct);
 
             File.ReadAllText(host["new.txt"]).ShouldBe("made inside\n");
             File.ReadAllText(host["existing.txt"]).ShouldBe("old\nmore\n");

@@ -55,8 +55,8 @@ public sealed class OverlayMountSpecs
         session.Stderr.ShouldBeEmpty();
         session.ExitCode.ShouldBe(0);
         session.Stdout.ShouldBe("# project\nedited\nrewrittennew\n");
-        (await sandbox.Fs.ReadFileAsync("/src/added/deep/new.txt", cancellationToken: Ct)).ShouldBe("new\n");
-        (await sandbox.Fs.ExistsAsync("/src/bin", Ct)).ShouldBeFalse();
+        (await sandbox.Files.ReadFileAsync("/src/added/deep/new.txt", cancellationToken: Ct)).ShouldBe("new\n");
+        (await sandbox.Files.ExistsAsync("/src/bin", Ct)).ShouldBeFalse();
 
         host.Fingerprint().ShouldBe(fingerprint);
 
@@ -65,9 +65,9 @@ public sealed class OverlayMountSpecs
         host.Fingerprint().ShouldBe(fingerprint);
         (await sandbox.ListMountsAsync(Ct)).ShouldBeEmpty();
         // The writes are discarded with the overlay, and nothing of it is left behind.
-        (await sandbox.Fs.ExistsAsync("/src/added", Ct)).ShouldBeFalse();
-        (await sandbox.Fs.ExistsAsync("/src/README.md", Ct)).ShouldBeFalse();
-        (await sandbox.Fs.ExistsAsync("/var/lib/isb/mounts/" + mount.DeviceName["isb-mount-".Length..], Ct)).ShouldBeFalse();
+        (await sandbox.Files.ExistsAsync("/src/added", Ct)).ShouldBeFalse();
+        (await sandbox.Files.ExistsAsync("/src/README.md", Ct)).ShouldBeFalse();
+        (await sandbox.Files.ExistsAsync("/var/lib/isb/mounts/" + mount.DeviceName["isb-mount-".Length..], Ct)).ShouldBeFalse();
         (await sandbox.RunCommandAsync(["sh", "-c", "grep -c overlay /proc/mounts || true"], cancellationToken: Ct)).Stdout.Trim().ShouldBe("0");
     }
 
@@ -104,14 +104,14 @@ public sealed class OverlayMountSpecs
         await using var client = new SandboxClient();
         await using var sandbox = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("ovls") }, Ct);
         await sandbox.MountAsync(new MountOptions(host.Path, "/src"), Ct);
-        await sandbox.Fs.WriteFileAsync("/src/at-snapshot.txt", "kept", cancellationToken: Ct);
+        await sandbox.Files.WriteFileAsync("/src/at-snapshot.txt", "kept", cancellationToken: Ct);
 
-        await sandbox.SnapshotAsync("with-overlay", Ct);
-        await sandbox.Fs.WriteFileAsync("/src/after.txt", "dropped", cancellationToken: Ct);
-        await sandbox.RestoreAsync("with-overlay", Ct);
+        await sandbox.CreateSnapshotAsync("with-overlay", Ct);
+        await sandbox.Files.WriteFileAsync("/src/after.txt", "dropped", cancellationToken: Ct);
+        await sandbox.RestoreSnapshotAsync("with-overlay", Ct);
 
         (await sandbox.RunCommandAsync(["cat", "/src/at-snapshot.txt", "/src/README.md"], cancellationToken: Ct)).EnsureSuccess().Stdout.ShouldBe("kept# project\n");
-        (await sandbox.Fs.ExistsAsync("/src/after.txt", Ct)).ShouldBeFalse();
+        (await sandbox.Files.ExistsAsync("/src/after.txt", Ct)).ShouldBeFalse();
         (await sandbox.ListMountsAsync(Ct)).Single().Mode.ShouldBe(MountMode.Overlay);
         host.Fingerprint().ShouldBe(fingerprint);
     }
@@ -125,15 +125,15 @@ public sealed class OverlayMountSpecs
         await using var client = new SandboxClient();
         await using var sandbox = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("ovlr") }, Ct);
         await sandbox.MountAsync(new MountOptions(host.Path, "/src"), Ct);
-        await sandbox.Fs.WriteFileAsync("/src/made-inside.txt", "kept\n", cancellationToken: Ct);
+        await sandbox.Files.WriteFileAsync("/src/made-inside.txt", "kept\n", cancellationToken: Ct);
 
         await sandbox.StopAsync(force: true, cancellationToken: Ct);
         await sandbox.StartAsync(Ct);
-        (await sandbox.Fs.ReadFileAsync("/src/README.md", cancellationToken: Ct)).ShouldBe("# project\n");
-        (await sandbox.Fs.ReadFileAsync("/src/made-inside.txt", cancellationToken: Ct)).ShouldBe("kept\n");
+        (await sandbox.Files.ReadFileAsync("/src/README.md", cancellationToken: Ct)).ShouldBe("# project\n");
+        (await sandbox.Files.ReadFileAsync("/src/made-inside.txt", cancellationToken: Ct)).ShouldBe("kept\n");
 
         await sandbox.RestartAsync(force: true, cancellationToken: Ct);
-        (await sandbox.Fs.ReadFileAsync("/src/made-inside.txt", cancellationToken: Ct)).ShouldBe("kept\n");
+        (await sandbox.Files.ReadFileAsync("/src/made-inside.txt", cancellationToken: Ct)).ShouldBe("kept\n");
         host.Fingerprint().ShouldBe(fingerprint);
     }
 

@@ -34,7 +34,7 @@ public sealed class DaemonStallSpecs
         var unborn = TestNames.New("stall");
         try
         {
-            await sandbox.Fs.WriteFileAsync("/tmp/kept", "kept", cancellationToken: ct);
+            await sandbox.Files.WriteFileAsync("/tmp/kept", "kept", cancellationToken: ct);
             var ticking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var streaming = sandbox.RunCommandAsync(["sh", "-c", "while true; do echo tick; sleep 0.2; done"], new CommandOptions
             {
@@ -56,7 +56,7 @@ public sealed class DaemonStallSpecs
                     TimeAsync(() => streaming),
                     TimeAsync(() => client.ListAsync(cancellationToken: ct)),
                     TimeAsync(() => sandbox.RunCommandAsync(["true"], cancellationToken: ct)),
-                    TimeAsync(() => sandbox.Fs.ReadFileAsync("/tmp/kept", cancellationToken: ct)),
+                    TimeAsync(() => sandbox.Files.ReadFileAsync("/tmp/kept", cancellationToken: ct)),
                     TimeAsync(() => client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = unborn }, ct)),
                     TimeAsync(() => ReadToEndAsync(terminal, ct)))
                     .WaitAsync(TimeSpan.FromSeconds(30), ct);
@@ -73,7 +73,7 @@ public sealed class DaemonStallSpecs
 
             (await client.ListAsync(cancellationToken: ct)).Select(s => s.Name).ShouldContain(sandbox.Name);
             (await sandbox.RunCommandAsync("echo back", cancellationToken: ct)).Stdout.ShouldBe("back\n");
-            (await sandbox.Fs.ReadFileAsync("/tmp/kept", cancellationToken: ct)).ShouldBe("kept");
+            (await sandbox.Files.ReadFileAsync("/tmp/kept", cancellationToken: ct)).ShouldBe("kept");
             // The streaming command lost its control connection, so the daemon killed it once it could.
             await WaitUntilGoneAsync(sandbox, "echo tick", ct);
         }

@@ -9,9 +9,9 @@ namespace IncusTestKit.Files;
 /// <summary>
 /// The files of one sandbox, through the Incus files API: works on running and stopped sandboxes, needs nothing
 /// inside the image, and streams large files instead of holding them in memory. Every path is absolute, as seen
-/// inside the sandbox; a missing one gives <see cref="PathNotFoundException"/>. Get it from <see cref="Sandbox.Fs"/>.
+/// inside the sandbox; a missing one gives <see cref="PathNotFoundException"/>. Get it from <see cref="Sandbox.Files"/>.
 /// </summary>
-public sealed class SandboxFileSystem
+public sealed class SandboxFiles
 {
     // Enough requests in flight to hide the per-request latency, few enough not to crowd the daemon.
     private const int Concurrency = 8;
@@ -21,24 +21,21 @@ public sealed class SandboxFileSystem
 
     private readonly Sandbox _sandbox;
 
-    internal SandboxFileSystem(Sandbox sandbox) => _sandbox = sandbox;
+    internal SandboxFiles(Sandbox sandbox) => _sandbox = sandbox;
 
     private IncusClient Incus => _sandbox.Client.Incus;
 
     private string Name => _sandbox.Name;
 
-    /// <summary>Reads a whole file as text: UTF-8, or the exact bytes as Base64. Symlinks are followed.</summary>
+    /// <summary>Reads a whole file as UTF-8 text (invalid sequences become U+FFFD). Symlinks are followed. For exact bytes, use <see cref="ReadFileBytesAsync"/>.</summary>
     /// <param name="path">The absolute path in the sandbox.</param>
-    /// <param name="encoding">UTF-8 text (the default) or Base64 of the bytes, for binary files.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <exception cref="PathNotFoundException">The file does not exist.</exception>
     /// <exception cref="IncusTestKitException">The path is a directory.</exception>
-    public async Task<string> ReadFileAsync(string path, ReadEncoding encoding = ReadEncoding.Utf8, CancellationToken cancellationToken = default)
+    public async Task<string> ReadFileAsync(string path, CancellationToken cancellationToken = default)
     {
-        if (!Enum.IsDefined(encoding))
-            throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "Use ReadEncoding.Utf8 or ReadEncoding.Base64.");
         var bytes = await ReadFileBytesAsync(path, cancellationToken).ConfigureAwait(false);
-        return encoding == ReadEncoding.Base64 ? Convert.ToBase64String(bytes) : Encoding.UTF8.GetString(bytes);
+        return Encoding.UTF8.GetString(bytes);
     }
 
     /// <summary>Reads a whole file's exact bytes. Symlinks are followed. For large files, prefer <see cref="OpenReadAsync"/>.</summary>
@@ -126,7 +123,7 @@ public sealed class SandboxFileSystem
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="PathNotFoundException">The parent does not exist and <paramref name="recursive"/> is false.</exception>
     /// <exception cref="IncusTestKitException">The path (or a parent) exists and is not a directory.</exception>
-    public async Task MkdirAsync(string path, bool recursive = false, UnixFileMode? mode = null, CancellationToken cancellationToken = default)
+    public async Task CreateDirectoryAsync(string path, bool recursive = false, UnixFileMode? mode = null, CancellationToken cancellationToken = default)
     {
         path = Normalize(ValidatePath(path));
         var bits = (int)(mode ?? DefaultDirectoryMode);
@@ -170,7 +167,7 @@ public sealed class SandboxFileSystem
     /// <returns>The entries, without <c>.</c> and <c>..</c>. The daemon gives names only, so this asks once more per entry (several at a time).</returns>
     /// <exception cref="PathNotFoundException">The directory does not exist.</exception>
     /// <exception cref="IncusTestKitException">The path is not a directory.</exception>
-    public async Task<IReadOnlyList<FileStat>> ReadDirAsync(string path, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<FileStat>> ListDirectoryAsync(string path, CancellationToken cancellationToken = default)
     {
         path = Normalize(ValidatePath(path));
         var names = await ListNamesAsync(path, () => NotADirectory(path, "list it"), cancellationToken).ConfigureAwait(false)
@@ -209,7 +206,7 @@ public sealed class SandboxFileSystem
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="PathNotFoundException">The path does not exist and <paramref name="force"/> is false.</exception>
     /// <exception cref="IncusTestKitException">The directory is not empty and <paramref name="recursive"/> is false, or something in it could not be removed.</exception>
-    public async Task RmAsync(string path, bool recursive = false, bool force = false, CancellationToken cancellationToken = default)
+    public async Task DeleteAsync(string path, bool recursive = false, bool force = false, CancellationToken cancellationToken = default)
     {
         path = Normalize(ValidatePath(path));
         if (path == "/")
@@ -269,7 +266,7 @@ public sealed class SandboxFileSystem
         if (!Directory.Exists(local) && !File.Exists(local))
             throw new PathNotFoundException($"The host path '{local}' does not exist: there is nothing to push to sandbox '{Name}'.");
         if (remotePath != "/" && ParentOf(remotePath) != "/")
-            await MkdirAsync(ParentOf(remotePath), recursive: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await CreateDirectoryAsync(ParentOf(remotePath), recursive: true, cancellationToken: cancellationToken).ConfigureAwait(false);
 
         if (Directory.Exists(local))
             return await TreePush.PushDirectoryAsync(this, Incus, Name, local, remotePath, cancellationToken).ConfigureAwait(false);
@@ -381,7 +378,7 @@ public sealed class SandboxFileSystem
         {
             var parent = ParentOf(Normalize(path));
             throw new PathNotFoundException(
-                $"Cannot write '{path}' in sandbox '{Name}': its directory '{parent}' does not exist. Create it first: MkdirAsync(\"{parent}\", recursive: true).", e);
+                $"Cannot write '{path}' in sandbox '{Name}': its directory '{parent}' does not exist. Create it first: CreateDirectoryAsync(\"{parent}\", recursive: true).", e);
         }
         catch (IncusTestKitException e) when (e.Condition == DaemonCondition.IsADirectory)
         {
@@ -404,7 +401,7 @@ public sealed class SandboxFileSystem
                 if (type == "directory")
                 {
                     throw new IncusTestKitException(SandboxErrorCode.OperationFailed,
-                        $"'{path}' in sandbox '{Name}' is a directory, not a file. List it with ReadDirAsync, or copy it out with PullAsync.");
+                        $"'{path}' in sandbox '{Name}' is a directory, not a file. List it with ListDirectoryAsync, or copy it out with PullAsync.");
                 }
                 if (hops >= MaxSymlinkHops)
                     throw TooManySymlinks(path);
@@ -495,7 +492,7 @@ public sealed class SandboxFileSystem
 
     private async Task RemoveTreeThroughApiAsync(string directory, CancellationToken cancellationToken)
     {
-        var entries = await ReadDirAsync(directory, cancellationToken).ConfigureAwait(false);
+        var entries = await ListDirectoryAsync(directory, cancellationToken).ConfigureAwait(false);
         foreach (var sub in entries.Where(e => e.Type == FileType.Directory))
             await RemoveTreeThroughApiAsync(sub.Path, cancellationToken).ConfigureAwait(false);
         await Parallel.ForEachAsync(entries.Where(e => e.Type != FileType.Directory), ParallelOptionsFor(cancellationToken), async (entry, token) =>
@@ -519,7 +516,7 @@ public sealed class SandboxFileSystem
     internal async Task<HashSet<string>> EnsureRemoteDirectoryAsync(string local, string remote, int mode, CancellationToken cancellationToken)
     {
         var names = await ListNamesAsync(remote, () => new IncusTestKitException(SandboxErrorCode.OperationFailed,
-            $"Cannot push the folder '{local}' to '{remote}' in sandbox '{Name}': that path is a file. Remove it first (RmAsync) or choose another path."),
+            $"Cannot push the folder '{local}' to '{remote}' in sandbox '{Name}': that path is a file. Remove it first (DeleteAsync) or choose another path."),
             cancellationToken).ConfigureAwait(false);
         if (names is not null)
             return names.ToHashSet(StringComparer.Ordinal);
@@ -554,7 +551,7 @@ public sealed class SandboxFileSystem
         new(SandboxErrorCode.OperationFailed, $"'{path}' in sandbox '{Name}' is a file, not a directory, so it is not possible to {what}.");
 
     private IncusTestKitException IsADirectory(string path) =>
-        new(SandboxErrorCode.OperationFailed, $"'{path}' in sandbox '{Name}' is a directory, not a file. Write to a path inside it, or remove it first with RmAsync(recursive: true).");
+        new(SandboxErrorCode.OperationFailed, $"'{path}' in sandbox '{Name}' is a directory, not a file. Write to a path inside it, or remove it first with DeleteAsync(recursive: true).");
 
     private IncusTestKitException TooManySymlinks(string path) =>
         new(SandboxErrorCode.OperationFailed, $"'{path}' in sandbox '{Name}' leads through more than {MaxSymlinkHops} symlinks (a loop?).");

@@ -1,6 +1,6 @@
 using IncusTestKit.Client.Models;
 
-namespace IncusTestKit.Sandboxes;
+namespace IncusTestKit.Diagnostics;
 
 /// <summary>What the Incus server is and can do.</summary>
 public sealed record IncusServerInfo
