@@ -118,3 +118,10 @@ public sealed class RepositoryTests(Repository repo) : IClassFixture<Repository>
     [SandboxFact]
     public async Task Lists_the_workspace() => (await repo.RunCommandAsync("ls -a", InWorkspace)).EnsureSuccess();
 }
+
+public sealed class TimeoutTests(Busybox fixture) : IClassFixture<Busybox>
+{
+    [SandboxFact(Timeout = 3000)]
+    public async Task Runs_too_long() =>
+        await fixture.RunCommandAsync("echo started; sleep 600", new Exec.CommandOptions { Timeout = Timeout.InfiniteTimeSpan });
+}

@@ -83,6 +83,22 @@ public sealed partial class FixtureSpecs(NormalProbeRun normal) : IClassFixture<
         (await existing.RunCommandAsync("cat /root/marker", cancellationToken: TestContext.Current.CancellationToken)).EnsureSuccess().Stdout.ShouldBe("probe\n");
     }
 
+    [Fact]
+    public async Task A_test_that_times_out_kills_its_command_in_the_sandbox()
+    {
+        await IncusDaemon.RequireAsync();
+        await using var client = new SandboxClient();
+        await using var existing = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("xtime") }, TestContext.Current.CancellationToken);
+
+        var run = await ProbeRun.StartAsync(["TimeoutTests"], new Dictionary<string, string?> { ["ISB_SANDBOX"] = existing.Name });
+
+        var test = run["TimeoutTests.Runs_too_long"];
+        test.Result.ShouldBe("Fail");
+        test.Output.ShouldContain($"[{existing.Name}] started");
+        var left = await existing.RunCommandAsync("ps -o args | grep '^sleep 600' || true", cancellationToken: TestContext.Current.CancellationToken);
+        left.Stdout.ShouldBeEmpty();
+    }
+
     /// <summary>The value a probe test printed as <c>key=value</c> (through the sandbox's prefixed output).</summary>
     private static string Value(string output, string key) =>
         Regex.Match(output, $@"\] {key}=(\S+)") is { Success: true } match ? match.Groups[1].Value : throw new ShouldAssertException($"No {key}= in:\n{output}");
