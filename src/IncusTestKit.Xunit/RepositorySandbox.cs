@@ -1,5 +1,7 @@
+using IncusTestKit.Errors;
 using IncusTestKit.Mounts;
 using IncusTestKit.Sandboxes;
+using Xunit;
 
 namespace IncusTestKit.Xunit;
 
@@ -45,6 +47,29 @@ public class RepositorySandbox : SandboxFixture
 
     /// <summary>The host folder mounted at <see cref="WorkspacePath"/>; null until the fixture has started.</summary>
     public string? RepositoryRoot { get; private set; }
+
+    /// <summary>
+    /// Discards everything written in <see cref="WorkspacePath"/>: its overlay is mounted afresh, with an empty upper layer
+    /// over the untouched checkout, so the next test starts from the checkout as it is on the host. Only the workspace is
+    /// reset: what was written elsewhere in the sandbox stays. Call it at the start of a test that must not see what
+    /// earlier tests of the class left there.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call; default: the running test's token.</param>
+    /// <exception cref="MountNotFoundException">The sandbox has no IncusTestKit overlay at <see cref="WorkspacePath"/>
+    /// (an <c>ISB_SANDBOX</c> sandbox made without it).</exception>
+    /// <exception cref="SandboxUnavailableException">There is no sandbox: Incus could not provide it here.</exception>
+    /// <exception cref="SandboxFixtureException">There is no sandbox: it failed to start.</exception>
+    public async Task ResetWorkspaceAsync(CancellationToken cancellationToken = default)
+    {
+        var sandbox = Sandbox;
+        if (cancellationToken == default)
+            cancellationToken = TestContext.Current.CancellationToken;
+        var mounts = await sandbox.ListMountsAsync(cancellationToken).ConfigureAwait(false);
+        var workspace = mounts.FirstOrDefault(m => m.Target == WorkspacePath && m.Mode == MountMode.Overlay)
+            ?? throw new MountNotFoundException($"Sandbox '{sandbox.Name}' has no IncusTestKit overlay at {WorkspacePath}, so there is nothing to reset.");
+        await sandbox.UnmountAsync(WorkspacePath, cancellationToken).ConfigureAwait(false);
+        await sandbox.MountAsync(new MountOptions(workspace.Source, WorkspacePath) { Mode = MountMode.Overlay }, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Adds the repository's overlay mount.</summary>
     protected override ValueTask<SandboxOptions> ConfigureAsync(SandboxOptions options)

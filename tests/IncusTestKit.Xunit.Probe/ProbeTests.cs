@@ -116,6 +116,18 @@ public sealed class RepositoryTests(Repository repo) : IClassFixture<Repository>
     }
 
     [SandboxFact]
+    public async Task Resets_the_workspace()
+    {
+        (await repo.RunCommandAsync("echo left > left-behind.txt && echo isbt-reset-marker >> README.md", InWorkspace)).EnsureSuccess();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await repo.ResetWorkspaceAsync();
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        TestContext.Current.TestOutputHelper!.WriteLine($"reset-ms={elapsed.TotalMilliseconds:0}");
+        var after = await repo.RunCommandAsync("test ! -e left-behind.txt && ! grep -q isbt-reset-marker README.md && echo clean", InWorkspace);
+        Assert.Equal("clean\n", after.EnsureSuccess().Stdout);
+    }
+
+    [SandboxFact]
     public async Task Lists_the_workspace() => (await repo.RunCommandAsync("ls -a", InWorkspace)).EnsureSuccess();
 }
 

@@ -22,6 +22,7 @@ public sealed class RepositorySpecs
 
         run["RepositoryTests.Edits_builds_and_deletes"].Result.ShouldBe("Pass", run["RepositoryTests.Edits_builds_and_deletes"].Failure);
         run["RepositoryTests.Lists_the_workspace"].Output.ShouldContain("README.md");
+        run["RepositoryTests.Resets_the_workspace"].Result.ShouldBe("Pass", run["RepositoryTests.Resets_the_workspace"].Failure);
         repository.Fingerprint().ShouldBe(before);
     }
 
