@@ -58,7 +58,11 @@ public class SandboxFixture : IAsyncLifetime
     /// <summary>The fixture's sandbox.</summary>
     /// <exception cref="SandboxUnavailableException">Incus could not provide it here (a skip under <see cref="SandboxFactAttribute"/>).</exception>
     /// <exception cref="SandboxFixtureException">It failed to start for another reason, named in the message.</exception>
-    public Sandbox Sandbox => _sandbox ?? throw SandboxFailures.Wrap(_failure ?? new InvalidOperationException("The fixture is not initialized yet."), GetType().Name);
+    /// <exception cref="InvalidOperationException">Used before xUnit initialized the fixture.</exception>
+    public Sandbox Sandbox => _sandbox
+        ?? throw (_failure is null
+            ? new InvalidOperationException($"{GetType().Name} has not started yet: xUnit starts it (InitializeAsync) before the tests that use it.")
+            : SandboxFailures.Wrap(_failure, GetType().Name));
 
     /// <summary>Runs a shell command line in the sandbox with its output in the running test's output and the test's
     /// cancellation token (see <see cref="SandboxOutput"/>).</summary>
