@@ -135,5 +135,30 @@ public sealed class TimeoutTests(Busybox fixture) : IClassFixture<Busybox>
 {
     [SandboxFact(Timeout = 3000)]
     public async Task Runs_too_long() =>
-        await fixture.RunCommandAsync("echo started; sleep 600", new Exec.CommandOptions { Timeout = Timeout.InfiniteTimeSpan });
+        await fixture.RunCommandAsync("echo $$ > /tmp/probe-pid; echo started; exec sleep 600", new Exec.CommandOptions { Timeout = Timeout.InfiniteTimeSpan });
+}
+
+/// <summary>Runs next to TimeoutTests (another class: in parallel) and watches, while this process still lives, for
+/// its command to be gone after its timeout.</summary>
+public sealed class TimeoutWatcher(Busybox fixture) : IClassFixture<Busybox>
+{
+    [SandboxFact]
+    public async Task Sees_the_command_killed()
+    {
+        var pid = "";
+        for (var attempt = 0; attempt < 100 && pid.Length == 0; attempt++)
+        {
+            pid = (await fixture.RunCommandAsync("cat /tmp/probe-pid 2>/dev/null || true")).Stdout.Trim();
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+        Assert.NotEqual("", pid);
+        // The timeout comes 3 s after the start, the kill within a second or two of it.
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            if ((await fixture.RunCommandAsync($"test -e /proc/{pid} && echo alive || true")).Stdout.Length == 0)
+                return;
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+        Assert.Fail($"The timed-out test's command (pid {pid}) is still running 10 s later.");
+    }
 }

@@ -90,13 +90,13 @@ public sealed partial class FixtureSpecs(NormalProbeRun normal) : IClassFixture<
         await using var client = new SandboxClient();
         await using var existing = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("xtime") }, TestContext.Current.CancellationToken);
 
-        var run = await ProbeRun.StartAsync(["TimeoutTests"], new Dictionary<string, string?> { ["ISB_SANDBOX"] = existing.Name });
+        var run = await ProbeRun.StartAsync(["TimeoutTests", "TimeoutWatcher"], new Dictionary<string, string?> { ["ISB_SANDBOX"] = existing.Name });
 
         var test = run["TimeoutTests.Runs_too_long"];
         test.Result.ShouldBe("Fail");
         test.Output.ShouldContain($"[{existing.Name}] started");
-        var left = await existing.RunCommandAsync("ps -o args | grep '^sleep 600' || true", cancellationToken: TestContext.Current.CancellationToken);
-        left.Stdout.ShouldBeEmpty();
+        // Looked for by the probe itself, while it still runs: its end would close the command's connection anyway.
+        run["TimeoutWatcher.Sees_the_command_killed"].Result.ShouldBe("Pass", run["TimeoutWatcher.Sees_the_command_killed"].Failure);
     }
 
     /// <summary>The value a probe test printed as <c>key=value</c> (through the sandbox's prefixed output).</summary>
