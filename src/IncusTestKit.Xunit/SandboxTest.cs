@@ -1,0 +1,105 @@
+using IncusTestKit.Exec;
+using IncusTestKit.Sandboxes;
+using Xunit;
+
+namespace IncusTestKit.Xunit;
+
+/// <summary>
+/// A base class for tests that each get a sandbox of their own: created before each test (xUnit makes a test class
+/// per test), destroyed after it.
+/// <code>
+/// public sealed class InstallTests() : SandboxTest(new SandboxOptions { Image = "isb/debian12" })
+/// {
+///     [SandboxFact]
+///     public async Task Apt_is_there() =&gt; (await RunCommandAsync("apt --version")).EnsureSuccess();
+/// }
+/// </code>
+/// </summary>
+/// <remarks>
+/// <para>When the sandbox cannot be created the test gets the cause: a <see cref="SandboxUnavailableException"/> (a skip
+/// under <see cref="SandboxFactAttribute"/>) when Incus cannot provide it here, else a <see cref="SandboxFixtureException"/>.</para>
+/// <para>With <c>ISB_KEEP_ON_FAILURE=1</c> a failed test's sandbox is kept, and the test's output ends with how to get
+/// into it and destroy it. Such sandboxes are made without auto-destroy, so a test process that dies while one runs
+/// leaves it too; <c>dotnet isb list</c> shows them (names start with <c>xunit-</c>).</para>
+/// </remarks>
+#pragma warning disable CA1816 // xUnit owns the test class's life; DisposeAsync is not a finalizer pattern
+public abstract class SandboxTest : IAsyncLifetime
+{
+    /// <summary>The variable that keeps a failed test's sandbox for inspection.</summary>
+    public const string KeepOnFailureVariable = "ISB_KEEP_ON_FAILURE";
+
+    private Sandbox? _sandbox;
+
+    /// <summary>Each test gets a sandbox made with these options (null: the defaults). A <see cref="SandboxOptions.Name"/>
+    /// is not used: each sandbox gets a fresh name (see <see cref="NamePrefix"/>).</summary>
+    /// <param name="options">What to create.</param>
+    protected SandboxTest(SandboxOptions? options = null)
+    {
+        Options = options ?? new SandboxOptions();
+    }
+
+    /// <summary>The options each test's sandbox is created with.</summary>
+    protected SandboxOptions Options { get; }
+
+    /// <summary>The client every fixture shares.</summary>
+    protected static SandboxClient Client => SharedSandboxClient.Instance;
+
+    /// <summary>This test's sandbox.</summary>
+    protected Sandbox Sandbox => _sandbox ?? throw new InvalidOperationException("The sandbox is made in InitializeAsync; use it from the test body.");
+
+    /// <summary>What each sandbox's name starts with, before a hyphen and a random suffix. Default: <c>xunit</c>.</summary>
+    protected virtual string NamePrefix => "xunit";
+
+    private static bool KeepOnFailure => Environment.GetEnvironmentVariable(KeepOnFailureVariable) == "1";
+
+    /// <summary>Runs a shell command line in the test's sandbox with its output in the test's output (see <see cref="SandboxOutput"/>).</summary>
+    /// <param name="command">The command line (<c>sh -c</c>).</param>
+    /// <param name="options">How to run it.</param>
+    /// <param name="cancellationToken">Cancels the command; default: the test's token.</param>
+    protected Task<ExecResult> RunCommandAsync(string command, CommandOptions? options = null, CancellationToken cancellationToken = default) =>
+        Sandbox.RunCommandInTestAsync(command, options, cancellationToken);
+
+    /// <summary>Runs a program with its arguments (no shell) in the test's sandbox, with its output in the test's output.</summary>
+    /// <param name="argv">The program and its arguments.</param>
+    /// <param name="options">How to run it.</param>
+    /// <param name="cancellationToken">Cancels the command; default: the test's token.</param>
+    protected Task<ExecResult> RunCommandAsync(IReadOnlyList<string> argv, CommandOptions? options = null, CancellationToken cancellationToken = default) =>
+        Sandbox.RunCommandInTestAsync(argv, options, cancellationToken);
+
+    /// <summary>Creates the test's sandbox.</summary>
+    /// <exception cref="SandboxUnavailableException">Incus cannot provide it here.</exception>
+    /// <exception cref="SandboxFixtureException">It failed to start for another reason.</exception>
+    public virtual async ValueTask InitializeAsync()
+    {
+        var options = Options with { Name = SandboxFixture.NewName(NamePrefix), AutoDestroy = !KeepOnFailure };
+        try
+        {
+            _sandbox = await Client.CreateAsync(options, TestContext.Current.CancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw SandboxFailures.Wrap(e, GetType().Name);
+        }
+    }
+
+    /// <summary>Destroys the test's sandbox, or keeps it when the test failed and <c>ISB_KEEP_ON_FAILURE=1</c>.</summary>
+    public virtual async ValueTask DisposeAsync()
+    {
+        if (_sandbox is not { } sandbox)
+            return;
+        var context = TestContext.Current;
+        var failed = context.TestState?.Result == TestResult.Failed;
+        if (failed && KeepOnFailure)
+        {
+            TestLog.Write($"Sandbox '{sandbox.Name}' is kept ({KeepOnFailureVariable}=1). Get into it: incus exec {sandbox.Name} -- sh; " +
+                $"run a command: dotnet isb exec {sandbox.Name} -- <command>; destroy it: dotnet isb destroy {sandbox.Name}");
+            return;
+        }
+        if (sandbox.AutoDestroy)
+            await sandbox.DisposeAsync().ConfigureAwait(false);
+        else
+            await sandbox.DestroyAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        if (failed)
+            TestLog.Write($"Sandbox '{sandbox.Name}' was destroyed; set {KeepOnFailureVariable}=1 to keep a failed test's sandbox for inspection.");
+    }
+}
