@@ -75,15 +75,28 @@ public sealed class ProbeRun
         }
     }
 
-    // Built by the project reference into its own bin folder, in the same configuration as these specs.
-    private static string ProbePath
+    // Built by the project reference into its own bin folder, in the same configuration as these specs; run from a copy
+    // that holds this folder's IncusTestKit assemblies instead of its own. Under coverage those are the instrumented
+    // ones, so what the package does inside the probe counts (as the CLI's child processes do for the CLI).
+    private static string ProbePath => Probe.Value;
+
+    private static readonly Lazy<string> Probe = new(() =>
     {
-        get
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var (framework, configuration) = (here.Name, here.Parent!.Name);
+        var tests = here.Parent!.Parent!.Parent!.Parent!.FullName;
+        var built = Path.Combine(tests, "IncusTestKit.Xunit.Probe", "bin", configuration, framework);
+        // Beside the build output, so the repository is still found above the probe.
+        var copy = Directory.CreateDirectory($"{built}-run-{Guid.NewGuid():N}").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(copy, recursive: true);
+        foreach (var file in Directory.EnumerateFiles(built, "*", SearchOption.AllDirectories))
         {
-            var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var (framework, configuration) = (here.Name, here.Parent!.Name);
-            var tests = here.Parent!.Parent!.Parent!.Parent!.FullName;
-            return Path.Combine(tests, "IncusTestKit.Xunit.Probe", "bin", configuration, framework, "IncusTestKit.Xunit.Probe.dll");
+            var target = Path.Combine(copy, Path.GetRelativePath(built, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
         }
-    }
+        foreach (var assembly in new[] { "IncusTestKit.dll", "IncusTestKit.Xunit.dll" })
+            File.Copy(Path.Combine(AppContext.BaseDirectory, assembly), Path.Combine(copy, assembly), overwrite: true);
+        return Path.Combine(copy, "IncusTestKit.Xunit.Probe.dll");
+    });
 }
