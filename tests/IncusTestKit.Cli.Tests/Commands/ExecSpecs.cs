@@ -162,20 +162,25 @@ public sealed class ExecSpecs(BusyboxSandbox shared) : IClassFixture<BusyboxSand
     [Fact]
     public async Task Output_streams_while_the_command_runs()
     {
-        var name = (await shared.GetAsync()).Name;
-        var firstLineAt = TimeSpan.Zero;
-        var stopwatch = Stopwatch.StartNew();
+        var sandbox = await shared.GetAsync();
+        var marker = $"/tmp/{TestNames.New("go")}";
+        var firstLine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var result = await IsbTool.Command("exec", name, "--", "sh", "-c", "echo first; sleep 2; echo second")
+        // The command prints "first" and then waits for a file that is made only once "first" has reached us: if
+        // the output arrived at the end, the wait runs out and the command exits 3.
+        var run = IsbTool.Command("exec", sandbox.Name, "--", "sh", "-c",
+                $"echo first; i=0; while [ ! -e {marker} ]; do i=$((i+1)); [ $i -gt 300 ] && exit 3; sleep 0.1; done; echo second")
             .WithStandardOutputPipe(CliWrap.PipeTarget.ToDelegate(line =>
             {
                 if (line == "first")
-                    firstLineAt = stopwatch.Elapsed;
+                    firstLine.TrySetResult();
             }))
+            .WithValidation(CliWrap.CommandResultValidation.None)
             .ExecuteAsync(TestContext.Current.CancellationToken);
+        await firstLine.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        await sandbox.Files.WriteFileAsync(marker, "", cancellationToken: TestContext.Current.CancellationToken);
+        var result = await run;
 
         result.ExitCode.ShouldBe(0);
-        firstLineAt.ShouldBeGreaterThan(TimeSpan.Zero);
-        (stopwatch.Elapsed - firstLineAt).ShouldBeGreaterThan(TimeSpan.FromSeconds(1.5));
     }
 }
