@@ -58,6 +58,13 @@ public sealed record SandboxClientOptions
     /// <c>IncusTestKit.Sandboxes.Sandbox</c>, <c>IncusTestKit.Client.IncusClient</c>); event ids are stable.</remarks>
     public ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>
+    /// Destroy this client's auto-destroy sandboxes as soon as the process gets SIGINT (Ctrl-C), SIGTERM or SIGHUP.
+    /// Default: true. Set it to false in an application that handles these signals itself, cancels its work and then
+    /// disposes the client (MSBuild does): the cleanup then happens in order, and still at the process's exit.
+    /// </summary>
+    public bool DestroyOnSignal { get; init; } = true;
+
     /// <summary>The <see cref="DaemonTimeout"/> used when neither the options nor <c>ISB_DAEMON_TIMEOUT</c> set one: 30 seconds.</summary>
     public static TimeSpan DefaultDaemonTimeout { get; } = TimeSpan.FromSeconds(30);
 }

@@ -36,22 +36,24 @@ internal static class ProcessExitCleanup
 
     private static void Hook()
     {
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Run(Console.Error);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Run(Console.Error, signal: false);
         if (OperatingSystem.IsWindows())
             return;
         _signals =
         [
-            PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => Run(Console.Error)),
-            PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Run(Console.Error)),
-            PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => Run(Console.Error)),
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => Run(Console.Error, signal: true)),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Run(Console.Error, signal: true)),
+            PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => Run(Console.Error, signal: true)),
         ];
     }
 
     /// <summary>Destroys what every live client owns, within <see cref="Budget"/>, and reports what is left to <paramref name="report"/>.</summary>
+    /// <param name="report">Where to say what is left.</param>
+    /// <param name="signal">A signal came, rather than the exit: clients that leave signals to the application are skipped.</param>
     /// <returns>The sandboxes left behind, by name, with why.</returns>
-    internal static IReadOnlyDictionary<string, Exception> Run(TextWriter report)
+    internal static IReadOnlyDictionary<string, Exception> Run(TextWriter report, bool signal)
     {
-        var clients = Clients.Keys.ToArray();
+        var clients = Clients.Keys.Where(c => !signal || c.DestroyOnSignal).ToArray();
         var cleanups = clients.Select(c => c.DestroyAllAsync(close: false, Reported.ContainsKey)).ToArray();
         Task.WaitAll(cleanups, Budget);
         var left = new Dictionary<string, Exception>(StringComparer.Ordinal);

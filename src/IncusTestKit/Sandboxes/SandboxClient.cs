@@ -39,6 +39,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
         SandboxLogger = loggers.CreateLogger<Sandbox>();
         Incus = new IncusClient(_options.SocketPath, _options.Project, _options.DaemonTimeout, loggers.CreateLogger<IncusClient>());
         Ownership = new SandboxOwnership(this);
+        DestroyOnSignal = options?.DestroyOnSignal ?? true;
     }
 
     internal IncusClient Incus { get; }
@@ -51,6 +52,9 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
 
     /// <summary>The sandboxes this client must destroy: creates in flight and auto-destroy sandboxes still alive.</summary>
     internal SandboxOwnership Ownership { get; }
+
+    /// <summary>See <see cref="SandboxClientOptions.DestroyOnSignal"/>.</summary>
+    internal bool DestroyOnSignal { get; }
 
     /// <summary>The Unix socket this client talks to.</summary>
     public string SocketPath => _options.SocketPath;

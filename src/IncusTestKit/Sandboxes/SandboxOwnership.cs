@@ -21,6 +21,9 @@ internal sealed class SandboxOwnership(SandboxClient client)
 
     public string Project => client.Project;
 
+    /// <summary>Whether a signal (not only the process's exit) destroys what is owned.</summary>
+    public bool DestroyOnSignal => client.DestroyOnSignal;
+
     /// <summary>What is owned right now (tests observe it).</summary>
     public IReadOnlyList<OwnedSandbox> Owned
     {
