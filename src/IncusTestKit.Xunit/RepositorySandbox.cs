@@ -1,6 +1,7 @@
 using IncusTestKit.Errors;
 using IncusTestKit.Mounts;
 using IncusTestKit.Sandboxes;
+using IncusTestKit.Shared;
 using Xunit;
 
 namespace IncusTestKit.Xunit;
@@ -76,7 +77,9 @@ public class RepositorySandbox : SandboxFixture
     {
         RepositoryRoot = _root
             ?? (Environment.GetEnvironmentVariable(RepositoryVariable) is { Length: > 0 } named ? named : null)
-            ?? RepositoryFinder.Find(AppContext.BaseDirectory);
+            ?? RepositoryFinder.Find(AppContext.BaseDirectory)
+            ?? throw new PathNotFoundException(
+                $"No repository found: no folder at or above '{AppContext.BaseDirectory}' has a .git. Set {RepositoryVariable} to the repository root, or pass it to the RepositorySandbox constructor.");
         var mount = new MountOptions(RepositoryRoot, WorkspacePath) { Mode = MountMode.Overlay };
         return ValueTask.FromResult(options with { Mounts = [.. options.Mounts, mount] });
     }
