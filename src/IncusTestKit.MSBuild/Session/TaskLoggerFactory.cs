@@ -1,0 +1,69 @@
+using Microsoft.Build.Utilities;
+using Microsoft.Extensions.Logging;
+
+namespace IncusTestKit.MSBuild.Session;
+
+/// <summary>
+/// Routes the SDK's log into the build log of the task that is running: an entry is written to the log of the task
+/// whose work wrote it (the task is found through the async flow), at low importance for information and as a
+/// message for warnings (the task itself reports what fails). Entries written after that task ended are dropped:
+/// MSBuild does not accept messages from a finished task.
+/// </summary>
+internal sealed class TaskLoggerFactory : ILoggerFactory
+{
+    private static readonly AsyncLocal<TaskLogTarget?> Current = new();
+
+    public static TaskLoggerFactory Instance { get; } = new();
+
+    /// <summary>Sends what the SDK logs from here on, in this async flow, to <paramref name="log"/>; disposing stops it.</summary>
+    public static IDisposable RouteTo(TaskLoggingHelper log)
+    {
+        var target = new TaskLogTarget(log);
+        Current.Value = target;
+        return target;
+    }
+
+    public ILogger CreateLogger(string categoryName) => new TaskLogger();
+
+    public void AddProvider(ILoggerProvider provider) =>
+        throw new NotSupportedException("The MSBuild tasks log to the build only.");
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class TaskLogTarget(TaskLoggingHelper log) : IDisposable
+    {
+        private readonly Lock _gate = new();
+        private TaskLoggingHelper? _log = log;
+
+        public void Write(string text)
+        {
+            lock (_gate)
+                _log?.LogMessage(Microsoft.Build.Framework.MessageImportance.Low, "{0}", text);
+        }
+
+        public void Dispose()
+        {
+            lock (_gate)
+                _log = null;
+        }
+    }
+
+    private sealed class TaskLogger : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel is >= LogLevel.Information and < LogLevel.None && Current.Value is not null;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel))
+                return;
+            var text = $"isb: {formatter(state, exception)}";
+            if (exception is not null)
+                text += $": {exception.Message}";
+            Current.Value?.Write(text);
+        }
+    }
+}
