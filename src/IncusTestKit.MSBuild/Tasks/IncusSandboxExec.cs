@@ -27,7 +27,7 @@ public sealed class IncusSandboxExec : IncusSandboxTask
     /// <summary>The program and its arguments, each passed verbatim with no shell; or use <see cref="Command"/>.</summary>
     public ITaskItem[] Arguments { get; set; } = [];
 
-    /// <summary>The absolute working directory in the sandbox (default <c>/</c>; made when missing).</summary>
+    /// <summary>The absolute working directory in the sandbox (default <c>/</c>); it must exist.</summary>
     public string? WorkingDirectory { get; set; }
 
     /// <summary>Environment variables as <c>NAME=value</c>.</summary>

@@ -3,14 +3,21 @@ using Microsoft.Build.Framework;
 
 namespace IncusTestKit.MSBuild.Tests.Infrastructure;
 
-/// <summary>A build engine for running a task alone: it records what the task logs and keeps registered objects.</summary>
+/// <summary>
+/// A build engine for running a task alone: it records what the task logs (from any thread, as a task's live output
+/// is logged) and keeps registered objects.
+/// </summary>
 public sealed class RecordingBuildEngine : IBuildEngine4
 {
     private readonly Dictionary<object, object> _registered = [];
+    private readonly Lock _gate = new();
+    private readonly List<BuildErrorEventArgs> _errors = [];
+    private readonly List<BuildWarningEventArgs> _warnings = [];
+    private readonly List<BuildMessageEventArgs> _messages = [];
 
-    public List<BuildErrorEventArgs> Errors { get; } = [];
-    public List<BuildWarningEventArgs> Warnings { get; } = [];
-    public List<BuildMessageEventArgs> Messages { get; } = [];
+    public IReadOnlyList<BuildErrorEventArgs> Errors => Snapshot(_errors);
+    public IReadOnlyList<BuildWarningEventArgs> Warnings => Snapshot(_warnings);
+    public IReadOnlyList<BuildMessageEventArgs> Messages => Snapshot(_messages);
 
     public IReadOnlyDictionary<object, object> Registered => _registered;
 
@@ -20,9 +27,9 @@ public sealed class RecordingBuildEngine : IBuildEngine4
     public string ProjectFileOfTaskNode => "test.proj";
     public bool IsRunningMultipleNodes => false;
 
-    public void LogErrorEvent(BuildErrorEventArgs e) => Errors.Add(e);
-    public void LogWarningEvent(BuildWarningEventArgs e) => Warnings.Add(e);
-    public void LogMessageEvent(BuildMessageEventArgs e) => Messages.Add(e);
+    public void LogErrorEvent(BuildErrorEventArgs e) => Add(_errors, e);
+    public void LogWarningEvent(BuildWarningEventArgs e) => Add(_warnings, e);
+    public void LogMessageEvent(BuildMessageEventArgs e) => Add(_messages, e);
     public void LogCustomEvent(CustomBuildEventArgs e) { }
 
     public bool BuildProjectFile(string projectFileName, string[] targetNames, IDictionary globalProperties, IDictionary targetOutputs) => throw new NotSupportedException();
@@ -35,6 +42,29 @@ public sealed class RecordingBuildEngine : IBuildEngine4
     public void RegisterTaskObject(object key, object obj, RegisteredTaskObjectLifetime lifetime, bool allowEarlyCollection) => _registered[key] = obj;
     public object? GetRegisteredTaskObject(object key, RegisteredTaskObjectLifetime lifetime) => _registered.GetValueOrDefault(key);
     public object? UnregisterTaskObject(object key, RegisteredTaskObjectLifetime lifetime) => _registered.Remove(key, out var obj) ? obj : null;
+
+    /// <summary>Forgets what was logged so far.</summary>
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _errors.Clear();
+            _warnings.Clear();
+            _messages.Clear();
+        }
+    }
+
+    private void Add<T>(List<T> list, T item)
+    {
+        lock (_gate)
+            list.Add(item);
+    }
+
+    private IReadOnlyList<T> Snapshot<T>(List<T> list)
+    {
+        lock (_gate)
+            return [.. list];
+    }
 
     /// <summary>Ends the build: disposes what tasks registered, as MSBuild does.</summary>
     public void EndBuild()
