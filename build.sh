@@ -9,10 +9,11 @@ usage() {
 Usage: ./build.sh <command> [arguments]
 
   demo        set Incus up, build, and run a real command and real code in a real sandbox
-  test        set Incus up, build, run every test with line coverage; the closing lines are
+  test        set Incus up, build, run every test with line coverage and the samples; the closing lines are
               "coverage: <package> NN.N% lines, ..." (fails below 80%) and "N passed, N failed, N skipped"
   bootstrap   set Incus up only (install, start the daemon, storage, network, images); see build/bootstrap.sh --help
   build       build the solution (Release)
+  samples     build and run the samples as a user would (the MSBuild sample from its freshly packed package)
   bench       run the benchmark against the incus CLI and the raw REST API (arguments go to it)
 
 Environment:
@@ -38,6 +39,24 @@ bootstrap() {
 
 build() { dotnet build IncusTestKit.sln -c Release -nologo -clp:ErrorsOnly; }
 
+run_samples() {
+    # samples/SandboxTests takes IncusTestKit.MSBuild as a package, as a user's project does: packed into
+    # artifacts/packages, restored into a package folder of its own (a stale copy in the user's cache is never used).
+    local sample=samples/SandboxTests packages=$PWD/artifacts/sample-packages
+    rm -rf artifacts/packages "$packages" "$sample/bin" "$sample/obj" "$sample/TestResults"
+    dotnet pack src/IncusTestKit.MSBuild -c Release --no-build -o artifacts/packages -nologo -v:q
+    local run=(env NUGET_PACKAGES="$packages" MSBUILDDISABLENODEREUSE=1 dotnet)
+    local flags=(-nodeReuse:false -tl:off -nologo -v:m)
+    if "${run[@]}" build "$sample" -t:SandboxRun "${flags[@]}" && grep -q "Hello from" "$sample/bin/sandbox/greeting.txt" \
+        && "${run[@]}" test "$sample" "${flags[@]}" && compgen -G "$sample/TestResults/*.trx" >/dev/null \
+        && [ ! -e written-in-the-sandbox.txt ]; then
+        echo "samples: SandboxRun and SandboxTest passed"
+    else
+        echo "samples: FAILED (output above)"
+        return 1
+    fi
+}
+
 run_tests() {
     local results=artifacts/test-results
     rm -rf "$results"
@@ -48,6 +67,7 @@ run_tests() {
     ISB_DISRUPTIVE_TESTS=${ISB_DISRUPTIVE_TESTS:-1} dotnet test IncusTestKit.sln -c Release --no-build -m:1 \
         --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" \
         --collect "XPlat Code Coverage" --settings build/coverage.runsettings || status=$?
+    run_samples || status=1
     python3 build/coverage-summary.py "$results" 80 || status=1
     bash build/test-summary.sh "$results" || status=1
     return "$status"
@@ -58,6 +78,7 @@ command=${1:-}
 case "$command" in
     demo) bootstrap; build; dotnet run --project samples/HelloSandbox -c Release --no-build ;;
     test) bootstrap; build; run_tests ;;
+    samples) bootstrap; build; run_samples ;;
     bootstrap) bootstrap "$@" ;;
     build) build ;;
     bench) bootstrap; build; dotnet run --project tests/IncusTestKit.Benchmarks -c Release --no-build -- "$@" ;;
