@@ -106,7 +106,10 @@ public sealed partial class SandboxClient
             var sandbox = await CreateOwnedAsync(owned, body, context, options, mountPlans, stopwatch, abandon.Token).ConfigureAwait(false);
             Log.SandboxCreated(Logger, name, Log.Milliseconds(stopwatch.Elapsed));
             if (options.AutoDestroy)
+            {
                 owned.MarkCreated();
+                SweepLeftoversOnce();
+            }
             else
                 Ownership.Release(owned);
             return sandbox;
@@ -168,13 +171,46 @@ public sealed partial class SandboxClient
         if (body.Config.ContainsKey(SetuidGuard.ConfigKey) && !SetuidGuard.Guards(instance.ExpandedConfig))
             throw SetuidGuard.Replaced(owned.Name);
 
-        var address = await WaitUntilReadyAsync(instance, options.Timeout, options.Timeout - stopwatch.Elapsed, cancellationToken).ConfigureAwait(false);
+        string? address;
+        try
+        {
+            address = await WaitUntilReadyAsync(instance, options.Timeout, options.Timeout - stopwatch.Elapsed, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SandboxTimeoutException)
+        {
+            // Kept for inspection, as its message says: no longer a leftover to reap once this process is gone.
+            await DisownAsync(instance, bestEffort: true, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
         var sandbox = new Sandbox(this, instance, options.AutoDestroy ? owned : null, address);
         foreach (var plan in mountPlans.Where(p => p.IsOverlay))
             await HostMounts.MountOverlayAsync(sandbox, plan.Info, cancellationToken).ConfigureAwait(false);
         foreach (var plan in mountPlans.Where(p => p.Info.Mode == MountMode.ReadWrite && body.Type == "container"))
             await HostMounts.EnsureWritableAsync(sandbox, instance, plan.Info, cancellationToken).ConfigureAwait(false);
+        // A sandbox to keep is the caller's from now on: the reaper must not take it for a leftover once this process ends.
+        if (!options.AutoDestroy)
+            await DisownAsync(instance, bestEffort: false, cancellationToken).ConfigureAwait(false);
         return sandbox;
+    }
+
+    /// <summary>Removes the owner label, so the sandbox outlives this process (see <see cref="LeftoverReaper"/>).</summary>
+    /// <param name="instance">The instance as read after its create.</param>
+    /// <param name="bestEffort">Log a failure instead of throwing it.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    private async Task DisownAsync(Instance instance, bool bestEffort, CancellationToken cancellationToken)
+    {
+        if (!instance.Config.ContainsKey(SandboxLabels.Owner))
+            return;
+        var patch = new InstancePatch { Config = new() { [SandboxLabels.Owner] = "" }, Description = instance.Description };
+        try
+        {
+            await Incus.Instances.PatchAsync(instance.Name, patch, Incus.Instances.Context($"Handing sandbox '{instance.Name}' over", instance.Name),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (bestEffort && e is not OperationCanceledException)
+        {
+            Log.DisownFailed(Logger, instance.Name, e);
+        }
     }
 
     private async Task<bool> ExistsAsync(string name, CancellationToken cancellationToken)
@@ -269,6 +305,10 @@ public sealed partial class SandboxClient
         config[SandboxLabels.CreateId] = createId;
         config[SandboxLabels.Image] = image.ToString();
         config[SandboxLabels.AutoDestroy] = options.AutoDestroy ? "true" : "false";
+        // Every create in flight is owned, so a half-made sandbox of a killed process is reaped too; a sandbox to keep
+        // loses the label once it is handed over (DisownAsync).
+        if (OwnerProcess.CurrentValue is { } owner)
+            config[SandboxLabels.Owner] = owner;
         if (options.Limits.Cpu is { } cpu)
         {
             if (cpu < 1)

@@ -18,6 +18,13 @@ internal static class SandboxLabels
     public const string Image = "user.isb.image";
     public const string AutoDestroy = "user.isb.auto-destroy";
 
+    /// <summary>
+    /// The process that must destroy the sandbox (<see cref="OwnerProcess"/>): set while it is being created and kept on an
+    /// auto-destroy sandbox; removed when a sandbox is handed to its caller to keep. A sandbox whose owner is provably
+    /// gone is a leftover that <see cref="LeftoverReaper"/> destroys. Its value for this process: <see cref="OwnerProcess.CurrentValue"/>.
+    /// </summary>
+    public const string Owner = "user.isb.owner";
+
     /// <summary>Identifies this process's sandboxes (for reaping after a crash).</summary>
     public static string SessionId { get; } = $"{Environment.ProcessId}-{SandboxNames.Generate("s")[2..]}";
 
