@@ -44,7 +44,7 @@ internal static partial class Log
     [LoggerMessage(1033, LogLevel.Debug, "The sweep for leftover sandboxes found {Count} ({Failed} not destroyed) in {ElapsedMs} ms")]
     public static partial void SweepDone(ILogger logger, int count, int failed, long elapsedMs);
 
-    [LoggerMessage(1034, LogLevel.Warning, "Could not hand sandbox {Sandbox} over (remove its owner label): the leftover sweep destroys it once this process has ended")]
+    [LoggerMessage(1034, LogLevel.Warning, "Could not take the owner label off sandbox {Sandbox}, kept for inspection: the leftover sweep destroys it once this process has ended")]
     public static partial void DisownFailed(ILogger logger, string sandbox, Exception error);
 
     [LoggerMessage(2000, LogLevel.Debug, "Running {Command} in sandbox {Sandbox}")]

@@ -98,8 +98,7 @@ internal sealed class LeftoverReaper(SandboxClient client)
     {
         try
         {
-            // Read again: a create that handed its sandbox to its caller to keep removed the owner just before its
-            // process ended, after the list was read.
+            // Read again: a sandbox kept for inspection lost its owner label after the list was read.
             var instance = await client.Incus.Instances.GetPlainAsync(found.Leftover.Name, cancellationToken).ConfigureAwait(false);
             if (instance.Config.GetValueOrDefault(SandboxLabels.Owner) != found.Owner
                 || instance.Config.GetValueOrDefault(SandboxLabels.CreateId) != found.CreateId)

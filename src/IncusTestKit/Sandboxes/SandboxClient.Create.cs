@@ -179,7 +179,7 @@ public sealed partial class SandboxClient
         catch (SandboxTimeoutException)
         {
             // Kept for inspection, as its message says: no longer a leftover to reap once this process is gone.
-            await DisownAsync(instance, bestEffort: true, CancellationToken.None).ConfigureAwait(false);
+            await DisownAsync(instance).ConfigureAwait(false);
             throw;
         }
         var sandbox = new Sandbox(this, instance, options.AutoDestroy ? owned : null, address);
@@ -187,27 +187,24 @@ public sealed partial class SandboxClient
             await HostMounts.MountOverlayAsync(sandbox, plan.Info, cancellationToken).ConfigureAwait(false);
         foreach (var plan in mountPlans.Where(p => p.Info.Mode == MountMode.ReadWrite && body.Type == "container"))
             await HostMounts.EnsureWritableAsync(sandbox, instance, plan.Info, cancellationToken).ConfigureAwait(false);
-        // A sandbox to keep is the caller's from now on: the reaper must not take it for a leftover once this process ends.
-        if (!options.AutoDestroy)
-            await DisownAsync(instance, bestEffort: false, cancellationToken).ConfigureAwait(false);
         return sandbox;
     }
 
-    /// <summary>Removes the owner label, so the sandbox outlives this process (see <see cref="LeftoverReaper"/>).</summary>
-    /// <param name="instance">The instance as read after its create.</param>
-    /// <param name="bestEffort">Log a failure instead of throwing it.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    private async Task DisownAsync(Instance instance, bool bestEffort, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes the owner label of a sandbox kept for inspection, so it outlives this process (see <see cref="LeftoverReaper"/>);
+    /// a failure is logged, not thrown, since the create's own error is what the caller needs.
+    /// </summary>
+    private async Task DisownAsync(Instance instance)
     {
         if (!instance.Config.ContainsKey(SandboxLabels.Owner))
             return;
         var patch = new InstancePatch { Config = new() { [SandboxLabels.Owner] = "" }, Description = instance.Description };
         try
         {
-            await Incus.Instances.PatchAsync(instance.Name, patch, Incus.Instances.Context($"Handing sandbox '{instance.Name}' over", instance.Name),
-                cancellationToken).ConfigureAwait(false);
+            await Incus.Instances.PatchAsync(instance.Name, patch, Incus.Instances.Context($"Keeping sandbox '{instance.Name}' for inspection", instance.Name),
+                CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception e) when (bestEffort && e is not OperationCanceledException)
+        catch (Exception e)
         {
             Log.DisownFailed(Logger, instance.Name, e);
         }
@@ -305,9 +302,10 @@ public sealed partial class SandboxClient
         config[SandboxLabels.CreateId] = createId;
         config[SandboxLabels.Image] = image.ToString();
         config[SandboxLabels.AutoDestroy] = options.AutoDestroy ? "true" : "false";
-        // Every create in flight is owned, so a half-made sandbox of a killed process is reaped too; a sandbox to keep
-        // loses the label once it is handed over (DisownAsync).
-        if (OwnerProcess.CurrentValue is { } owner)
+        // From before its request is sent, so a half-made one of a killed process is reaped too. Not on a sandbox to keep:
+        // taking the label off once it is made would cost every such create a config update (about 100 ms here), so a
+        // kill during that create leaves it, as before, for 'dotnet isb destroy'.
+        if (options.AutoDestroy && OwnerProcess.CurrentValue is { } owner)
             config[SandboxLabels.Owner] = owner;
         if (options.Limits.Cpu is { } cpu)
         {

@@ -9,12 +9,12 @@ public sealed partial class SandboxClient
     private Task _backgroundSweep = Task.CompletedTask;
 
     /// <summary>
-    /// Destroys leftovers: auto-destroy sandboxes (and half-made ones) whose owning process on this machine is provably
+    /// Destroys leftovers: auto-destroy sandboxes (made or half-made) whose owning process on this machine is provably
     /// gone, such as those of a test run killed with SIGKILL. A client does this by itself once, in the background, after
     /// its first auto-destroy sandbox is created; call this to do it now. Not touched: sandboxes made to be kept
-    /// (<see cref="SandboxOptions.AutoDestroy"/> false, once created), sandboxes of processes on other machines or in
-    /// other pid namespaces (containers), and sandboxes of live processes. Several processes may sweep at once. Bounded
-    /// to 60 s; what cannot be destroyed is reported in the result, and logged, never thrown.
+    /// (<see cref="SandboxOptions.AutoDestroy"/> false) or kept for inspection after a readiness timeout, sandboxes of
+    /// processes on other machines or in other pid namespaces (containers), and sandboxes of live processes. Several
+    /// processes may sweep at once. Bounded to 60 s; what cannot be destroyed is reported in the result, and logged, never thrown.
     /// </summary>
     /// <param name="dryRun">Only find them: <see cref="ReapResult.Leftovers"/> says what would be destroyed.</param>
     /// <param name="cancellationToken">Cancels the sweep.</param>

@@ -19,9 +19,10 @@ internal static class SandboxLabels
     public const string AutoDestroy = "user.isb.auto-destroy";
 
     /// <summary>
-    /// The process that must destroy the sandbox (<see cref="OwnerProcess"/>): set while it is being created and kept on an
-    /// auto-destroy sandbox; removed when a sandbox is handed to its caller to keep. A sandbox whose owner is provably
-    /// gone is a leftover that <see cref="LeftoverReaper"/> destroys. Its value for this process: <see cref="OwnerProcess.CurrentValue"/>.
+    /// The process that must destroy the sandbox (<see cref="OwnerProcess"/>): set on every auto-destroy sandbox from
+    /// its create request on (removed only from one kept for inspection after a readiness timeout). A sandbox whose owner
+    /// is provably gone is a leftover that <see cref="LeftoverReaper"/> destroys. Its value for this process:
+    /// <see cref="OwnerProcess.CurrentValue"/>.
     /// </summary>
     public const string Owner = "user.isb.owner";
 

@@ -109,12 +109,32 @@ public sealed class LeftoverReaperSpecs
     }
 
     [Fact]
-    public async Task A_create_in_flight_when_its_process_is_killed_is_a_leftover_even_if_it_was_to_be_kept()
+    public async Task A_sandbox_kept_for_inspection_after_a_readiness_timeout_is_no_leftover()
+    {
+        await IncusDaemon.RequireAsync();
+        var name = TestNames.New("reap-inspect");
+        try
+        {
+            await using var client = new SandboxClient();
+            await Should.ThrowAsync<SandboxTimeoutException>(
+                () => client.CreateAsync(new SandboxOptions { Name = name, Image = TestImages.Busybox, Timeout = TimeSpan.FromMilliseconds(1) }, Ct));
+
+            (await ExistsAsync(name)).ShouldBeTrue();
+            (await ConfigAsync(name, "user.isb.owner")).ShouldBeEmpty();
+        }
+        finally
+        {
+            await DestroyIfLeftAsync(name);
+        }
+    }
+
+    [Fact]
+    public async Task A_create_in_flight_when_its_process_is_killed_is_a_leftover()
     {
         await IncusDaemon.RequireAsync();
         var name = TestNames.New("reap-post");
         await using var relay = new HeldCreateRelay();
-        var probe = Cli.Wrap("dotnet").WithArguments([Probe, name, "keep"])
+        var probe = Cli.Wrap("dotnet").WithArguments([Probe, name, "wait"])
             .WithEnvironmentVariables(env => env.Set("INCUS_SOCKET", relay.SocketPath))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(Ct);
