@@ -37,6 +37,7 @@ internal static class CommandLineApp
         root.Subcommands.Add(new SnapshotDeleteCommand());
         root.Subcommands.Add(new DispCommand());
         root.Subcommands.Add(new DoctorCommand());
+        root.Subcommands.Add(new GcCommand());
         ExamplesHelpAction.Install(root,
         [
             "dotnet isb create web --image isb/busybox",

@@ -23,6 +23,11 @@ internal enum DaemonCondition
     AlreadyStopped,
     /// <summary>Another operation (a create, a start) holds the instance at this moment.</summary>
     Busy,
+    /// <summary>
+    /// The same action on the instance, asked by another client at the same moment, has just succeeded (two deletes or two
+    /// stops racing): what was asked is done.
+    /// </summary>
+    AlreadyDoneByAnother,
     /// <summary>A delete of an instance that is running (it was started after it was read).</summary>
     StillRunning,
     /// <summary>A clean shutdown did not finish within its timeout.</summary>

@@ -56,6 +56,9 @@ internal static class IncusErrorMapper
             return DaemonCondition.AlreadyStopped;
         if (Has("is busy"))
             return DaemonCondition.Busy;
+        // The daemon's operation lock: this request waited for a matching one (a delete, a stop) that has now succeeded.
+        if (Has("matching non-reusable operation has now succeeded"))
+            return DaemonCondition.AlreadyDoneByAnother;
         if (Has("Instance is running"))
             return DaemonCondition.StillRunning;
         if (Has("Failed shutting down instance"))

@@ -32,6 +32,21 @@ internal static partial class Log
     [LoggerMessage(1021, LogLevel.Warning, "Could not destroy sandbox {Sandbox}, which this client owns")]
     public static partial void CleanupFailed(ILogger logger, string sandbox, Exception error);
 
+    [LoggerMessage(1030, LogLevel.Information, "Destroying leftover sandbox {Sandbox}: {Reason}")]
+    public static partial void DestroyingLeftover(ILogger logger, string sandbox, string reason);
+
+    [LoggerMessage(1031, LogLevel.Warning, "Could not destroy leftover sandbox {Sandbox}")]
+    public static partial void LeftoverNotDestroyed(ILogger logger, string sandbox, Exception error);
+
+    [LoggerMessage(1032, LogLevel.Warning, "The sweep for leftover sandboxes failed after {ElapsedMs} ms")]
+    public static partial void SweepFailed(ILogger logger, long elapsedMs, Exception error);
+
+    [LoggerMessage(1033, LogLevel.Debug, "The sweep for leftover sandboxes found {Count} ({Failed} not destroyed) in {ElapsedMs} ms")]
+    public static partial void SweepDone(ILogger logger, int count, int failed, long elapsedMs);
+
+    [LoggerMessage(1034, LogLevel.Warning, "Could not take the owner label off sandbox {Sandbox}, kept for inspection: the leftover sweep destroys it once this process has ended")]
+    public static partial void DisownFailed(ILogger logger, string sandbox, Exception error);
+
     [LoggerMessage(2000, LogLevel.Debug, "Running {Command} in sandbox {Sandbox}")]
     public static partial void CommandStarting(ILogger logger, CommandText command, string sandbox);
 

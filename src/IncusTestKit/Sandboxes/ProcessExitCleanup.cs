@@ -9,7 +9,8 @@ namespace IncusTestKit.Sandboxes;
 /// client destroys what it owns (<see cref="SandboxOwnership"/>): creates in flight and auto-destroy sandboxes still
 /// alive. Time-bounded, so a dead daemon cannot hold the process hostage; what is left is reported once on standard
 /// error with the command that destroys it. The signal then takes its normal course (the application may still cancel
-/// it). A killed process (SIGKILL) cleans nothing: its sandboxes are found by their session label.
+/// it). A killed process (SIGKILL) cleans nothing: its sandboxes carry its <see cref="SandboxLabels.Owner"/> label, and
+/// the next <see cref="LeftoverReaper"/> sweep on this machine destroys them.
 /// </summary>
 internal static class ProcessExitCleanup
 {

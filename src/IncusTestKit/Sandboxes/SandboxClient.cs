@@ -166,6 +166,10 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
         {
             // Gone between the stop and the delete (ephemeral): that is what was asked for.
         }
+        catch (IncusTestKitException e) when (e.Condition == DaemonCondition.AlreadyDoneByAnother)
+        {
+            // Deleted by another client at the same moment (two leftover sweeps): that is what was asked for.
+        }
         Log.SandboxDestroyed(Logger, name, Log.Milliseconds(Stopwatch.GetElapsedTime(started)));
     }
 
@@ -215,9 +219,9 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
         {
             await Incus.Instances.ChangeStateAsync(name, body, Incus.Instances.Context($"Stopping sandbox '{name}'", name), cancellationToken).ConfigureAwait(false);
         }
-        catch (IncusTestKitException e) when (e.Condition == DaemonCondition.AlreadyStopped)
+        catch (IncusTestKitException e) when (e.Condition is DaemonCondition.AlreadyStopped or DaemonCondition.AlreadyDoneByAnother)
         {
-            // Stopping a stopped sandbox leaves it as asked.
+            // Stopping a stopped sandbox, or one another client stopped at the same moment, leaves it as asked.
         }
         catch (SandboxTimeoutException e) when (e.Condition == DaemonCondition.ShutdownTimedOut)
         {
@@ -249,6 +253,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
         finally
         {
             ProcessExitCleanup.Untrack(Ownership);
+            await StopSweepAsync().ConfigureAwait(false);
             Incus.Dispose();
         }
         if (failures.Count > 0)

@@ -18,6 +18,14 @@ internal static class SandboxLabels
     public const string Image = "user.isb.image";
     public const string AutoDestroy = "user.isb.auto-destroy";
 
+    /// <summary>
+    /// The process that must destroy the sandbox (<see cref="OwnerProcess"/>): set on every auto-destroy sandbox from
+    /// its create request on (removed only from one kept for inspection after a readiness timeout). A sandbox whose owner
+    /// is provably gone is a leftover that <see cref="LeftoverReaper"/> destroys. Its value for this process:
+    /// <see cref="OwnerProcess.CurrentValue"/>.
+    /// </summary>
+    public const string Owner = "user.isb.owner";
+
     /// <summary>Identifies this process's sandboxes (for reaping after a crash).</summary>
     public static string SessionId { get; } = $"{Environment.ProcessId}-{SandboxNames.Generate("s")[2..]}";
 

@@ -23,8 +23,9 @@ public sealed record SandboxOptions
     public IReadOnlyList<string> Profiles { get; init; } = ["default"];
 
     /// <summary>Destroy the sandbox when its <see cref="Sandbox"/> is disposed, when its <see cref="SandboxClient"/> is
-    /// disposed, and when the process exits (normally, on Ctrl-C, SIGTERM or SIGHUP; not when it is killed). Default: true.
-    /// Either way, a sandbox whose creation is cancelled or cut short by the process's end is deleted.</summary>
+    /// disposed, and when the process exits (normally, on Ctrl-C, SIGTERM or SIGHUP). When the process is killed
+    /// (SIGKILL), the next leftover sweep on the same machine destroys it (see <see cref="SandboxClient.ReapLeftoversAsync"/>).
+    /// Default: true. Either way, a sandbox whose creation is cancelled or cut short by the process's end is deleted.</summary>
     public bool AutoDestroy { get; init; } = true;
 
     /// <summary>Make it an Incus ephemeral instance: the daemon deletes it whenever it stops, even if this process died.</summary>

@@ -7,7 +7,7 @@ namespace IncusTestKit.Cli.Tests.Commands;
 /// <summary>What a person sees before anything reaches the daemon: help with examples, and command-line mistakes as one error.</summary>
 public sealed class HelpAndUsageSpecs
 {
-    private static readonly string[] AllVerbs = ["create", "destroy", "list", "info", "start", "stop", "restart", "exec", "run"];
+    private static readonly string[] AllVerbs = ["create", "destroy", "list", "info", "start", "stop", "restart", "exec", "run", "gc"];
 
     public static TheoryData<string> Verbs => new(AllVerbs);
 

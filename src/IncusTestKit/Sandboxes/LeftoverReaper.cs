@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using IncusTestKit.Diagnostics;
+using IncusTestKit.Errors;
+
+namespace IncusTestKit.Sandboxes;
+
+/// <summary>
+/// Destroys leftovers: sandboxes whose <see cref="SandboxLabels.Owner"/> process is provably gone (killed with SIGKILL,
+/// or its exit cleanup could not finish), so they would otherwise stay forever. Only instances carrying both our managed
+/// label and an owner label are looked at (one filtered list request); an owner on another machine, in another pid
+/// namespace, or still alive is never touched, nor is a sandbox made to be kept (it has no owner label). Each leftover is
+/// destroyed through the create-id guarded path, with its snapshots. Sweeps from several processes at once do not get
+/// in each other's way: a leftover another sweep destroyed first counts as removed. Never throws but for the caller's
+/// own cancellation: failures are logged and returned.
+/// </summary>
+internal sealed class LeftoverReaper(SandboxClient client)
+{
+    /// <summary>How long a whole sweep may take.</summary>
+    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    // A backlog of leftovers is destroyed a few at a time, so a sweep does not crowd out the run that started it.
+    private const int Parallelism = 4;
+
+    /// <summary>The daemon-side filter (values are anchored regular expressions): ours, and owned by a process.</summary>
+    internal const string Filter = $"config.{SandboxLabels.Managed} eq true and config.{SandboxLabels.Owner} eq .+";
+
+    /// <summary>Finds the leftovers and, unless <paramref name="dryRun"/>, destroys them, all within <see cref="Bound"/>.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<ReapResult> SweepAsync(bool dryRun, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(Bound);
+        IReadOnlyList<Found> found = [];
+        var failed = new ConcurrentDictionary<string, Exception>(StringComparer.Ordinal);
+        var reclaimed = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        Exception? error = null;
+        try
+        {
+            found = await FindAsync(bound.Token).ConfigureAwait(false);
+            if (!dryRun)
+            {
+                // Not cancelled as a whole: once the bound is hit, each remaining one fails at once and is reported.
+                await Parallel.ForEachAsync(found, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (leftover, _) =>
+                {
+                    try
+                    {
+                        if (!await DestroyAsync(leftover, bound.Token).ConfigureAwait(false))
+                            reclaimed[leftover.Leftover.Name] = 0;
+                    }
+                    catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        var why = e is OperationCanceledException ? OutOfTime(e) : e;
+                        Log.LeftoverNotDestroyed(client.Logger, leftover.Leftover.Name, why);
+                        failed[leftover.Leftover.Name] = why;
+                    }
+                }).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (bound.IsCancellationRequested)
+                    error = OutOfTime(null);
+            }
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            error = e is OperationCanceledException ? OutOfTime(e) : e;
+        }
+        var leftovers = found.Select(f => f.Leftover).Where(l => !reclaimed.ContainsKey(l.Name)).ToList();
+        var elapsed = Log.Milliseconds(Stopwatch.GetElapsedTime(started));
+        if (error is null)
+            Log.SweepDone(client.Logger, leftovers.Count, failed.Count, elapsed);
+        else
+            Log.SweepFailed(client.Logger, elapsed, error);
+        return new ReapResult { Leftovers = leftovers, Failed = new Dictionary<string, Exception>(failed, StringComparer.Ordinal), Error = error };
+    }
+
+    /// <summary>The sandboxes of the client's project whose owner is provably gone, by name.</summary>
+    private async Task<IReadOnlyList<Found>> FindAsync(CancellationToken cancellationToken)
+    {
+        if (OwnerProcess.Current is null)
+            return []; // Without /proc no owner can be proven gone.
+        var instances = await client.Incus.Instances.ListPlainAsync(Filter, cancellationToken).ConfigureAwait(false);
+        var leftovers = new List<Found>();
+        foreach (var instance in instances)
+        {
+            var owner = instance.Config.GetValueOrDefault(SandboxLabels.Owner);
+            if (instance.Config.GetValueOrDefault(SandboxLabels.CreateId) is { Length: > 0 } createId
+                && OwnerProcess.TryParse(owner)?.Verdict() is { } why)
+            {
+                leftovers.Add(new Found(new LeftoverSandbox(instance.Name, why), createId, owner!));
+            }
+        }
+        return [.. leftovers.OrderBy(l => l.Leftover.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Destroys a leftover; false when it turned out not to be one any more.</summary>
+    private async Task<bool> DestroyAsync(Found found, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // Read again: a sandbox kept for inspection lost its owner label after the list was read.
+            var instance = await client.Incus.Instances.GetPlainAsync(found.Leftover.Name, cancellationToken).ConfigureAwait(false);
+            if (instance.Config.GetValueOrDefault(SandboxLabels.Owner) != found.Owner
+                || instance.Config.GetValueOrDefault(SandboxLabels.CreateId) != found.CreateId)
+            {
+                return false;
+            }
+        }
+        catch (SandboxNotFoundException)
+        {
+            return true; // Another sweep was first.
+        }
+        Log.DestroyingLeftover(client.Logger, found.Leftover.Name, found.Leftover.Reason);
+        await client.DestroyOwnedInstanceAsync(found.Leftover.Name, found.CreateId, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>A leftover as listed: only the instance with this create id and owner is destroyed.</summary>
+    private sealed record Found(LeftoverSandbox Leftover, string CreateId, string Owner);
+
+    private static SandboxTimeoutException OutOfTime(Exception? e) =>
+        new($"The leftover sweep did not finish within {Bound.TotalSeconds:0} s (the daemon is slow or stopped answering); what is left goes in a later sweep: dotnet isb gc", e);
+}
