@@ -22,10 +22,6 @@ internal static class IncusErrorMapper
 
         if (name is not null && (Has("Instance not found") || (code == 404 && context.Path is null && context.Snapshot is null && context.Image is null)))
             return DaemonCondition.InstanceNotFound;
-        // Two deletes of one instance at once (a process's exit cleanup and its own destroy): the daemon waits for the
-        // first and fails the second with this. For start and stop it answers success itself; a delete only says it.
-        if (name is not null && Has("A matching non-reusable operation has now succeeded"))
-            return DaemonCondition.InstanceNotFound;
         if (context.Snapshot is not null)
         {
             if (Has("Instance_snapshot not found") || (Has("Snapshot ") && Has("does not exist")))

@@ -43,7 +43,6 @@ public sealed class IncusErrorMapperSpecs
     [InlineData(500, "context deadline exceeded", nameof(DaemonCondition.DeadlineExceeded))]
     [InlineData(400, "Command not found", nameof(DaemonCondition.CommandNotFound))]
     [InlineData(500, "something new went wrong", nameof(DaemonCondition.Other))]
-    [InlineData(500, "Failed to create instance delete operation: A matching non-reusable operation has now succeeded", nameof(DaemonCondition.InstanceNotFound))]
     public void Daemon_answers_about_a_sandbox_are_classified_once(int code, string message, string expected)
     {
         var context = new IncusErrorContext("Stopping sandbox 'web'", "default") { Instance = "web" };
