@@ -192,7 +192,10 @@ public sealed class HostilePullSpecs(BusyboxSandbox shared) : IClassFixture<Busy
     [Fact]
     public async Task A_folder_of_10000_entries_arrives_whole()
     {
-        var sandbox = await shared.GetAsync();
+        // Its own sandbox, not the shared one: the ten thousand files go with it, and whatever ten thousand requests
+        // leave behind in a sandbox's file server (one process per sandbox) cannot reach the class's other tests.
+        await IncusDaemon.RequireAsync();
+        await using var sandbox = await shared.Client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("tree") }, Ct);
         using var host = new HostFolder();
         var remote = NewRemote();
         // Empty, but for two: each file with content costs one more request, and the listing is what is tested.
