@@ -31,7 +31,6 @@ internal sealed class InfoCommand : SandboxVerb
             Json.Write(w => SandboxFormat.WriteInfo(w, info));
             return 0;
         }
-        var running = info.State == SandboxState.Running;
         new KeyValueBlock()
             .Add("Name", info.Name)
             .Add("Project", info.Project)
@@ -44,8 +43,8 @@ internal sealed class InfoCommand : SandboxVerb
             .Add("Ephemeral", info.Ephemeral ? "yes" : "no")
             .Add("Managed", info.ManagedByIncusTestKit ? "yes (created by IncusTestKit)" : "no")
             .Add("Labels", SandboxFormat.Labels(info.Labels))
-            .Add("Processes", running ? info.Processes.ToString(CultureInfo.InvariantCulture) : null)
-            .Add("Memory", running ? SandboxFormat.Bytes(info.MemoryUsage) : null)
+            .Add("Processes", info.Processes?.ToString(CultureInfo.InvariantCulture))
+            .Add("Memory", info.MemoryUsage is { } memory ? SandboxFormat.Bytes(memory) : null)
             .WriteTo(Console.Out);
         return 0;
     }

@@ -28,6 +28,15 @@ internal static class Json
         stdout.Flush();
     }
 
+    /// <summary>Writes a number, or null when there is none.</summary>
+    public static void WriteNumberOrNull(this Utf8JsonWriter writer, string name, long? value)
+    {
+        if (value is { } number)
+            writer.WriteNumber(name, number);
+        else
+            writer.WriteNull(name);
+    }
+
     /// <summary>Writes a string-to-string map as an object.</summary>
     public static void WriteMap(this Utf8JsonWriter writer, string name, IReadOnlyDictionary<string, string> map)
     {

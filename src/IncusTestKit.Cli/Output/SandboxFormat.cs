@@ -70,8 +70,8 @@ internal static class SandboxFormat
         else
             writer.WriteString("createdAt", info.CreatedAt);
         writer.WriteMap("labels", info.Labels);
-        writer.WriteNumber("processes", info.Processes);
-        writer.WriteNumber("memoryUsage", info.MemoryUsage);
+        writer.WriteNumberOrNull("processes", info.Processes);
+        writer.WriteNumberOrNull("memoryUsage", info.MemoryUsage);
         writer.WriteEndObject();
     }
 

@@ -60,20 +60,14 @@ internal sealed class BoundedResponseContent : HttpContent
         base.Dispose(disposing);
     }
 
-    private sealed class DeadlineReadStream(Stream inner, BoundedResponseContent content) : Stream
+    private sealed class DeadlineReadStream(Stream inner, BoundedResponseContent content) : ReadOnlyStreamWrapper(inner)
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             using var deadline = new DaemonDeadline(content._bound, cancellationToken);
             try
             {
-                return await inner.ReadAsync(buffer, deadline.Token).ConfigureAwait(false);
+                return await Inner.ReadAsync(buffer, deadline.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or IOException && !cancellationToken.IsCancellationRequested)
             {
@@ -88,26 +82,5 @@ internal sealed class BoundedResponseContent : HttpContent
 
         // Synchronous reads take the same bounded path: a blocking read could not be bounded at all.
         public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-                inner.Dispose();
-            base.Dispose(disposing);
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await inner.DisposeAsync().ConfigureAwait(false);
-            await base.DisposeAsync().ConfigureAwait(false);
-        }
     }
 }

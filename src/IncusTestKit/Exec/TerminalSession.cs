@@ -27,6 +27,16 @@ public sealed class TerminalSession : IAsyncDisposable
     private volatile IncusUnavailableException? _unreachable;
     private int _inputClosed;
 
+    // What the program wrote, received but not yet read: a frame can be larger than the caller's buffer.
+    private readonly byte[] _received = new byte[16 * 1024];
+    private int _receivedStart;
+    private int _receivedEnd;
+
+    // The receive in flight. A read's token is never passed to it (cancelling a websocket receive aborts the socket,
+    // which kills the program): a cancelled read leaves it pending and the next read takes it over, so nothing is lost.
+    private Task<ValueWebSocketReceiveResult>? _receiving;
+    private int _reading;
+
     internal TerminalSession(IncusClient client, string operationId, string what, ClientWebSocket data, ClientWebSocket control, bool isConsole = false)
     {
         _data = data;
@@ -39,16 +49,30 @@ public sealed class TerminalSession : IAsyncDisposable
         _ = AbortWhenUnreachableAsync();
     }
 
-    /// <summary>Reads what the program writes to the terminal into <paramref name="buffer"/>; 0 when it has exited.</summary>
+    /// <summary>
+    /// Reads what the program writes to the terminal into <paramref name="buffer"/>: waits until there is something,
+    /// and returns 0 when the program has exited. Cancelling <paramref name="cancellationToken"/> ends a read that is
+    /// still waiting (with <see cref="OperationCanceledException"/>) and leaves the session as it was: nothing the
+    /// program writes is lost, and the next read gets it.
+    /// </summary>
+    /// <param name="buffer">Where the output goes; at least one byte.</param>
+    /// <param name="cancellationToken">Ends the wait; the program keeps running.</param>
+    /// <exception cref="InvalidOperationException">Another read is still waiting: one read at a time.</exception>
+    /// <exception cref="IncusUnavailableException">The daemon stopped answering.</exception>
     public async ValueTask<int> ReadOutputAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        if (buffer.IsEmpty)
+            throw new ArgumentException("The buffer must hold at least one byte.", nameof(buffer));
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Interlocked.Exchange(ref _reading, 1) == 1)
+            throw new InvalidOperationException("A ReadOutputAsync is still waiting on this session; await it (or cancel it) before reading again.");
         try
         {
-            while (true)
+            while (_receivedStart == _receivedEnd)
             {
-                // Never cancelled mid-receive (that would abort the socket); the caller's token is checked between reads.
-                cancellationToken.ThrowIfCancellationRequested();
-                var received = await _data.ReceiveAsync(buffer, CancellationToken.None).ConfigureAwait(false);
+                _receiving ??= _data.ReceiveAsync(_received.AsMemory(), CancellationToken.None).AsTask();
+                var received = await _receiving.WaitAsync(cancellationToken).ConfigureAwait(false);
+                _receiving = null;
                 if (received.MessageType == WebSocketMessageType.Close)
                     return 0;
                 if (received.MessageType == WebSocketMessageType.Text && received.Count == 0 && received.EndOfMessage)
@@ -57,9 +81,12 @@ public sealed class TerminalSession : IAsyncDisposable
                     await CloseInputAsync().ConfigureAwait(false);
                     return 0;
                 }
-                if (received.Count > 0)
-                    return received.Count;
+                (_receivedStart, _receivedEnd) = (0, received.Count);
             }
+            var count = Math.Min(buffer.Length, _receivedEnd - _receivedStart);
+            _received.AsMemory(_receivedStart, count).CopyTo(buffer);
+            _receivedStart += count;
+            return count;
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested && _unreachable is not null)
         {
@@ -70,6 +97,10 @@ public sealed class TerminalSession : IAsyncDisposable
         catch (WebSocketException)
         {
             return 0;
+        }
+        finally
+        {
+            Volatile.Write(ref _reading, 0);
         }
     }
 
@@ -135,9 +166,16 @@ public sealed class TerminalSession : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(height), height, "The height (rows) of a terminal must be positive, e.g. 24.");
     }
 
-    /// <summary>Sends a Linux signal (e.g. 2 for SIGINT, 15 for SIGTERM) to the program; a console ignores it.</summary>
-    public ValueTask SignalAsync(int signal, CancellationToken cancellationToken = default) =>
-        SendControlAsync(string.Create(CultureInfo.InvariantCulture, $$"""{"command":"signal","signal":{{signal}}}"""), cancellationToken);
+    /// <summary>Sends a signal to the program, e.g. <see cref="Signal.Interrupt"/> as Ctrl-C would; a console ignores it.</summary>
+    /// <param name="signal">The signal; one not named in <see cref="Signal"/> can be cast from its Linux number (1 to 64).</param>
+    /// <param name="cancellationToken">Cancels the send.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The signal's number is not between 1 and 64.</exception>
+    public ValueTask SignalAsync(Signal signal, CancellationToken cancellationToken = default)
+    {
+        if ((int)signal is < 1 or > 64)
+            throw new ArgumentOutOfRangeException(nameof(signal), (int)signal, "A Linux signal number is between 1 and 64; use a named one such as Signal.Interrupt or Signal.Terminate.");
+        return SendControlAsync(string.Create(CultureInfo.InvariantCulture, $$"""{"command":"signal","signal":{{(int)signal}}}"""), cancellationToken);
+    }
 
     /// <summary>
     /// Waits for the program to end and returns its exit code. For a console session, waits until it is detached
@@ -218,6 +256,8 @@ public sealed class TerminalSession : IAsyncDisposable
         await CloseInputAsync().ConfigureAwait(false);
         _data.Dispose();
         _control.Dispose();
+        // A receive left pending by a cancelled read fails with the socket; nobody reads it any more.
+        _ = _receiving?.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         _sendLock.Dispose();
         _controlLock.Dispose();
     }

@@ -1,45 +1,25 @@
+using IncusTestKit.Client;
+
 namespace IncusTestKit.Files;
 
 /// <summary>A file's body as it arrives from the daemon; disposing it ends the response (and frees the connection).</summary>
-internal sealed class ResponseStream(HttpResponseMessage response, Stream body) : Stream
+internal sealed class ResponseStream(HttpResponseMessage response, Stream body) : ReadOnlyStreamWrapper(body)
 {
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => response.Content.Headers.ContentLength ?? throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override int Read(byte[] buffer, int offset, int count) => body.Read(buffer, offset, count);
-    public override int Read(Span<byte> buffer) => body.Read(buffer);
+    public override int Read(byte[] buffer, int offset, int count) => Inner.Read(buffer, offset, count);
+    public override int Read(Span<byte> buffer) => Inner.Read(buffer);
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        body.ReadAsync(buffer, offset, count, cancellationToken);
+        Inner.ReadAsync(buffer, offset, count, cancellationToken);
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        body.ReadAsync(buffer, cancellationToken);
+        Inner.ReadAsync(buffer, cancellationToken);
     public override Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken) =>
-        body.CopyToAsync(destination, bufferSize, cancellationToken);
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        Inner.CopyToAsync(destination, bufferSize, cancellationToken);
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
-        {
-            body.Dispose();
-            response.Dispose();
-        }
         base.Dispose(disposing);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await body.DisposeAsync().ConfigureAwait(false);
-        response.Dispose();
-        await base.DisposeAsync().ConfigureAwait(false);
+        if (disposing)
+            response.Dispose();
     }
 }

@@ -279,11 +279,6 @@ public sealed class SandboxFiles
         return await TreePush.PushFileAsync(this, Incus, Name, local, remotePath, replace: existing is not null, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Copies a file or directory out of the sandbox to the host, with the default <see cref="PullOptions"/>.</summary>
-    /// <inheritdoc cref="PullAsync(string, string, PullOptions?, CancellationToken)"/>
-    public Task<FileTransferReport> PullAsync(string remotePath, string localPath, CancellationToken cancellationToken) =>
-        PullAsync(remotePath, localPath, null, cancellationToken);
-
     /// <summary>
     /// Copies a file or directory out of the sandbox to the host: directories recursively, symlinks that stay inside
     /// the copied tree as relative symlinks, each file with its permission bits (masked with the umask) and streamed

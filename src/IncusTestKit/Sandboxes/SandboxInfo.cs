@@ -36,9 +36,15 @@ public sealed record SandboxInfo
     /// <summary>The user's labels (<c>user.*</c> config, without the prefix and without IncusTestKit's own).</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>The number of processes inside, when running.</summary>
-    public long Processes { get; init; }
+    /// <summary>
+    /// How many processes run inside it (a frozen sandbox's count too); null when it is stopped, or when the daemon
+    /// cannot tell (a virtual machine without its agent).
+    /// </summary>
+    public int? Processes { get; init; }
 
-    /// <summary>Memory in use in bytes, when running.</summary>
-    public long MemoryUsage { get; init; }
+    /// <summary>
+    /// The memory it uses, in bytes (for a container, its cgroup's <c>memory.current</c>: page cache included); null when it is stopped, or when the
+    /// daemon cannot tell.
+    /// </summary>
+    public long? MemoryUsage { get; init; }
 }

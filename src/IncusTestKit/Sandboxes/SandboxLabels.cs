@@ -72,8 +72,9 @@ internal static class SandboxLabels
             ManagedByIncusTestKit = instance.Config.GetValueOrDefault(Managed) == "true",
             CreatedAt = instance.CreatedAt,
             Labels = UserLabelsOf(instance.Config),
-            Processes = state?.Processes ?? 0,
-            MemoryUsage = state?.Memory?.Usage ?? 0,
+            // A stopped instance reports 0 for both, and -1 processes when the daemon cannot count them: not measurements.
+            Processes = state?.Processes is > 0 and <= int.MaxValue ? (int)state.Processes : null,
+            MemoryUsage = state?.Memory?.Usage is > 0 ? state.Memory.Usage : null,
         };
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using CliWrap.Buffered;
 using IncusTestKit.Tests.Infrastructure;
 using Shouldly;
@@ -34,7 +35,10 @@ public sealed class LifecycleSpecs
             info.GetProperty("processes").GetInt64().ShouldBeGreaterThan(0);
 
             (await IsbTool.RunAsync("stop", name)).ExitCode.ShouldBe(0);
-            (await StateAsync(name)).ShouldBe("stopped");
+            var stopped = await IsbTool.RunJsonAsync("info", name, "--json");
+            stopped.GetProperty("state").GetString().ShouldBe("stopped");
+            stopped.GetProperty("processes").ValueKind.ShouldBe(JsonValueKind.Null);
+            stopped.GetProperty("memoryUsage").ValueKind.ShouldBe(JsonValueKind.Null);
             (await IsbTool.RunJsonAsync("list", "--prefix", name, "--state", "running", "--json")).GetArrayLength().ShouldBe(0);
             (await IsbTool.RunJsonAsync("list", "--prefix", name, "--state", "stopped", "--json")).GetArrayLength().ShouldBe(1);
 

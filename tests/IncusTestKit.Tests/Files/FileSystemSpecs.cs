@@ -152,7 +152,7 @@ public sealed class FileSystemSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
         await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Files.ListDirectoryAsync(missing, Ct));
         await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Files.DeleteAsync(missing, cancellationToken: Ct));
         (await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Files.WriteFileAsync(missing + "/f", "x", cancellationToken: Ct))).Message.ShouldContain("CreateDirectoryAsync");
-        await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Files.PullAsync(missing, "/tmp/isbt-never", Ct));
+        await Should.ThrowAsync<PathNotFoundException>(() => sandbox.Files.PullAsync(missing, "/tmp/isbt-never", cancellationToken: Ct));
 
         await Should.ThrowAsync<ArgumentException>(() => sandbox.Files.ReadFileAsync("etc/passwd", cancellationToken: Ct));
         await Should.ThrowAsync<ArgumentException>(() => sandbox.Files.WriteFileAsync("tmp/x", "x", cancellationToken: Ct));
@@ -184,7 +184,7 @@ public sealed class FileSystemSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
         (await sandbox.Files.StatAsync(remote + "/empty", Ct)).Type.ShouldBe(FileType.Directory);
         (await sandbox.Files.ReadFileAsync(remote + "/with space & ünïcode?.txt", cancellationToken: Ct)).ShouldBe("odd name");
 
-        await sandbox.Files.PullAsync(remote, back["tree"], Ct);
+        await sandbox.Files.PullAsync(remote, back["tree"], cancellationToken: Ct);
 
         HostFolder.Fingerprint(back["tree"]).ShouldBe(HostFolder.Fingerprint(host["tree"]));
     }
@@ -218,7 +218,7 @@ public sealed class FileSystemSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
         var remote = NewDirectory() + ".sh";
         await sandbox.Files.WriteFileAsync(remote, "#!/bin/sh\n", Modes.Exec755, cancellationToken: Ct);
 
-        await sandbox.Files.PullAsync(remote, host["a/b/tool.sh"], Ct);
+        await sandbox.Files.PullAsync(remote, host["a/b/tool.sh"], cancellationToken: Ct);
 
         File.ReadAllText(host["a/b/tool.sh"]).ShouldBe("#!/bin/sh\n");
         File.GetUnixFileMode(host["a/b/tool.sh"]).ShouldBe(Modes.Exec755);

@@ -28,7 +28,7 @@ public sealed class HostilePullSpecs(BusyboxSandbox shared) : IClassFixture<Busy
         var remote = NewRemote();
         await Sh(sandbox, $"mkdir -p {remote} && echo a > {remote}/a.txt && ln -s {host["victim"]} {remote}/d");
 
-        var first = await sandbox.Files.PullAsync(remote, host["out"], Ct);
+        var first = await sandbox.Files.PullAsync(remote, host["out"], cancellationToken: Ct);
 
         first.Skipped.ShouldHaveSingleItem().ShouldBe(new SkippedEntry(remote + "/d", SkipReason.SymlinkOutsideTree,
             $"skipped: it points to '{host["victim"]}', outside '{remote}', so it is not created on the host"));
@@ -37,7 +37,7 @@ public sealed class HostilePullSpecs(BusyboxSandbox shared) : IClassFixture<Busy
         new FileInfo(host["out/d"]).LinkTarget.ShouldBeNull();
 
         await Sh(sandbox, $"rm {remote}/d && mkdir {remote}/d && echo pwned > {remote}/d/pwned && chmod 0777 {remote}/d {remote}/d/pwned");
-        await sandbox.Files.PullAsync(remote, host["out"], Ct);
+        await sandbox.Files.PullAsync(remote, host["out"], cancellationToken: Ct);
 
         HostFolder.Fingerprint(host["victim"]).ShouldBe(before);
         File.Exists(Path.Combine(Path.GetDirectoryName(victim)!, "pwned")).ShouldBeFalse();
@@ -60,7 +60,7 @@ public sealed class HostilePullSpecs(BusyboxSandbox shared) : IClassFixture<Busy
         var remote = NewRemote();
         await Sh(sandbox, $"mkdir -p {remote}/d {remote}/deep/er && echo new > {remote}/d/keep.txt && echo f > {remote}/f && echo x > {remote}/deep/er/x && chmod 0700 {remote}/d");
 
-        await sandbox.Files.PullAsync(remote, host["out"], Ct);
+        await sandbox.Files.PullAsync(remote, host["out"], cancellationToken: Ct);
 
         HostFolder.Fingerprint(host["victim"]).ShouldBe(before);
         HostFolder.Fingerprint(host["out"]).ShouldBe(Expected(
@@ -78,7 +78,7 @@ public sealed class HostilePullSpecs(BusyboxSandbox shared) : IClassFixture<Busy
             + $"&& ln -s . dot && ln -s ../f a/in && ln -s {remote}/a/b a/absin && ln -s loop2 loop1 && ln -s loop1 loop2 && ln -s /dev/zero zero "
             + $"&& ln -s ../../../{remote.TrimStart('/')}/f a/roundabout && ln -s missing dangling");
 
-        var report = await sandbox.Files.PullAsync(remote, host["out"], Ct);
+        var report = await sandbox.Files.PullAsync(remote, host["out"], cancellationToken: Ct);
 
         report.Skipped.Select(s => (s.Path[(remote.Length + 1)..], s.Reason)).ShouldBe(
             [("a/b/climb", SkipReason.SymlinkOutsideTree), ("abs", SkipReason.SymlinkOutsideTree), ("up", SkipReason.SymlinkOutsideTree), ("zero", SkipReason.SymlinkOutsideTree)]);
@@ -96,7 +96,7 @@ public sealed class HostilePullSpecs(BusyboxSandbox shared) : IClassFixture<Busy
         var remote = NewRemote();
         await Sh(sandbox, $"mkdir -p {remote}/sticky && cd {remote} && echo s > suid && chmod 6777 suid && chmod 3777 sticky && echo p > sticky/p && chmod 0666 sticky/p && chmod 1777 .");
 
-        await sandbox.Files.PullAsync(remote, host["out"], Ct);
+        await sandbox.Files.PullAsync(remote, host["out"], cancellationToken: Ct);
 
         HostFolder.Fingerprint(host["out"]).ShouldBe(Expected(
             ("sticky", Dir(0x1FF)), ("sticky/p", FileOf("p\n", 0x1B6)), ("suid", FileOf("s\n", 0x1FF))));
@@ -113,7 +113,7 @@ public sealed class HostilePullSpecs(BusyboxSandbox shared) : IClassFixture<Busy
         FileTransferReport report;
         try
         {
-            report = await sandbox.Files.PullAsync(remote, host["out"], Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            report = await sandbox.Files.PullAsync(remote, host["out"], cancellationToken: Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
         }
         finally
         {
@@ -132,7 +132,7 @@ public sealed class HostilePullSpecs(BusyboxSandbox shared) : IClassFixture<Busy
         await Sh(sandbox, "mkdir -p /out && mkfifo /out/fifo && echo f > /out/f");
         await sandbox.StopAsync(force: true, cancellationToken: Ct);
 
-        var report = await sandbox.Files.PullAsync("/out", host["out"], Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        var report = await sandbox.Files.PullAsync("/out", host["out"], cancellationToken: Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
         report.Skipped.ShouldBeEmpty();
         HostFolder.Fingerprint(host["out"]).ShouldBe(Expected(("f", FileOf("f\n", 0x1A4)), ("fifo", FileOf("", 0x1A4))));
@@ -146,7 +146,7 @@ public sealed class HostilePullSpecs(BusyboxSandbox shared) : IClassFixture<Busy
         var remote = NewRemote();
         await Sh(sandbox, $"mkdir -p {remote} && echo small > {remote}/a && truncate -s 1099511627776000 {remote}/sparse");
 
-        var error = await Should.ThrowAsync<ResourceLimitException>(() => sandbox.Files.PullAsync(remote, host["out"], Ct));
+        var error = await Should.ThrowAsync<ResourceLimitException>(() => sandbox.Files.PullAsync(remote, host["out"], cancellationToken: Ct));
 
         error.Message.ShouldContain("free");
         error.Message.ShouldContain("nothing was written");
@@ -180,7 +180,7 @@ public sealed class HostilePullSpecs(BusyboxSandbox shared) : IClassFixture<Busy
         await Sh(sandbox, $"mkdir -p {remote} && cd {remote} && printf 1 > \"$(printf 'new\nline')\" && printf 2 > \"$(printf 'bad\\377name')\" "
             + "&& printf 3 > ' lead' && printf 4 > '-rf' && printf 5 > '...' && printf 6 > 'a\\b' && printf 7 > \"$(printf '\\033[31mred')\"");
 
-        var report = await sandbox.Files.PullAsync(remote, host["out"], Ct);
+        var report = await sandbox.Files.PullAsync(remote, host["out"], cancellationToken: Ct);
 
         report.Skipped.ShouldHaveSingleItem().ShouldBe(new SkippedEntry(remote + "/bad\uFFFDname", SkipReason.UnreadableName,
             "skipped: its name is not valid UTF-8, so the files API cannot address it"));
@@ -192,13 +192,16 @@ public sealed class HostilePullSpecs(BusyboxSandbox shared) : IClassFixture<Busy
     [Fact]
     public async Task A_folder_of_10000_entries_arrives_whole()
     {
-        var sandbox = await shared.GetAsync();
+        // Its own sandbox, not the shared one: the ten thousand files go with it, and whatever ten thousand requests
+        // leave behind in a sandbox's file server (one process per sandbox) cannot reach the class's other tests.
+        await IncusDaemon.RequireAsync();
+        await using var sandbox = await shared.Client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("tree") }, Ct);
         using var host = new HostFolder();
         var remote = NewRemote();
         // Empty, but for two: each file with content costs one more request, and the listing is what is tested.
         await Sh(sandbox, $"mkdir -p {remote} && cd {remote} && i=0; while [ $i -lt 10000 ]; do : > f$i; i=$((i+1)); done && echo 0 > f0 && echo 9999 > f9999");
 
-        var report = await sandbox.Files.PullAsync(remote, host["out"], Ct);
+        var report = await sandbox.Files.PullAsync(remote, host["out"], cancellationToken: Ct);
 
         report.Skipped.ShouldBeEmpty();
         report.Files.ShouldBe(10000);
@@ -239,7 +242,7 @@ public sealed class HostilePullSpecs(BusyboxSandbox shared) : IClassFixture<Busy
 
         try
         {
-            await sandbox.Files.PullAsync(remote, host["out"], Ct);
+            await sandbox.Files.PullAsync(remote, host["out"], cancellationToken: Ct);
         }
         catch (IncusTestKitException)
         {

@@ -20,7 +20,7 @@ public sealed class LargeFileSpecs(BusyboxSandbox shared) : IClassFixture<Busybo
 
         var allocated = GC.GetTotalAllocatedBytes();
         await sandbox.Files.PushAsync(host["big.bin"], remote, Ct);
-        await sandbox.Files.PullAsync(remote, host["back.bin"], Ct);
+        await sandbox.Files.PullAsync(remote, host["back.bin"], cancellationToken: Ct);
         var used = GC.GetTotalAllocatedBytes() - allocated;
 
         (await sandbox.RunCommandAsync(["sha256sum", remote], cancellationToken: Ct)).Stdout.Split(' ')[0].ShouldBe(expected);

@@ -27,7 +27,7 @@ public sealed class StoppedSandboxFileSpecs
 
         (await sandbox.Files.ReadFileAsync("/srv/data/deep/file", cancellationToken: Ct)).ShouldBe("offline");
         (await sandbox.Files.ListDirectoryAsync("/srv/data", Ct)).Select(e => e.Name).ShouldBe(["deep", "tree"]);
-        await sandbox.Files.PullAsync("/srv/data/tree", host["back"], Ct);
+        await sandbox.Files.PullAsync("/srv/data/tree", host["back"], cancellationToken: Ct);
         HostFolder.Fingerprint(host["back"]).ShouldBe(HostFolder.Fingerprint(host["tree"]));
 
         // Without a running sandbox a recursive remove goes entry by entry through the API.

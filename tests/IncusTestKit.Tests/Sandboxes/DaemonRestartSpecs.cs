@@ -22,7 +22,10 @@ public sealed class DaemonRestartSpecs
         try
         {
             var running = sandbox.RunCommandAsync(["sleep", "60"], new IncusTestKit.Exec.CommandOptions { Timeout = TimeSpan.FromMinutes(2) }, ct);
-            await Task.Delay(500, ct);
+            // The daemon dies under the call, not before it: the sleep runs.
+            (await Poll.UntilAsync(async () => running.IsCompleted || (await sandbox.RunCommandAsync(["ps"], cancellationToken: ct)).Stdout
+                .Split('\n').Any(line => line.EndsWith(" sleep 60", StringComparison.Ordinal)), TimeSpan.FromSeconds(30))).ShouldBeTrue("'sleep 60' did not start within 30 s");
+            running.IsCompleted.ShouldBeFalse($"'sleep 60' ended before the daemon was killed: {running.Exception}");
             // A crash: the containers keep running, as they do across a daemon restart or upgrade.
             await BootstrapDaemon.KillAsync(ct);
             try

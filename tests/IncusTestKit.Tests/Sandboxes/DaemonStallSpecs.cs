@@ -115,14 +115,9 @@ public sealed class DaemonStallSpecs
 
     private static async Task WaitUntilGoneAsync(Sandbox sandbox, string command, CancellationToken ct)
     {
-        string processes = "";
-        for (var i = 0; i < 50; i++)
-        {
-            processes = (await sandbox.RunCommandAsync(["ps"], cancellationToken: ct)).Stdout;
-            if (!processes.Contains(command, StringComparison.Ordinal))
-                return;
-            await Task.Delay(200, ct);
-        }
+        var processes = "";
+        await Poll.UntilAsync(async () => !(processes = (await sandbox.RunCommandAsync(["ps"], cancellationToken: ct)).Stdout).Contains(command, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10));
         processes.ShouldNotContain(command);
     }
 }

@@ -87,6 +87,27 @@ public sealed class LifecycleSpecs
     }
 
     [Fact]
+    public async Task Processes_and_memory_in_bytes_are_counted_while_it_runs_and_null_once_it_is_stopped()
+    {
+        await IncusDaemon.RequireAsync();
+        await using var client = new SandboxClient();
+        await using var sandbox = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("usage") }, Ct);
+
+        var running = await sandbox.GetInfoAsync(Ct);
+        await sandbox.StopAsync(force: true, cancellationToken: Ct);
+        var stopped = await sandbox.GetInfoAsync(Ct);
+        var listed = (await client.ListAsync(prefix: sandbox.Name, cancellationToken: Ct)).ShouldHaveSingleItem();
+
+        running.Processes.ShouldNotBeNull().ShouldBeGreaterThan(0);
+        // A busybox container uses a few MiB: in bytes that is between 64 KiB and 1 GiB, in KiB or pages it is not.
+        running.MemoryUsage.ShouldNotBeNull().ShouldBeInRange(64L << 10, 1L << 30);
+        stopped.Processes.ShouldBeNull();
+        stopped.MemoryUsage.ShouldBeNull();
+        listed.Processes.ShouldBeNull();
+        listed.MemoryUsage.ShouldBeNull();
+    }
+
+    [Fact]
     public async Task Listing_filters_by_state_type_and_prefix()
     {
         await IncusDaemon.RequireAsync();
