@@ -48,7 +48,7 @@ run_samples() {
     local run=(env NUGET_PACKAGES="$packages" MSBUILDDISABLENODEREUSE=1 dotnet)
     local flags=(-nodeReuse:false -tl:off -nologo -v:m)
     if "${run[@]}" build "$sample" -t:SandboxRun "${flags[@]}" && grep -q "Hello from" "$sample/bin/sandbox/greeting.txt" \
-        && "${run[@]}" test "$sample" "${flags[@]}" && compgen -G "$sample/TestResults/*.trx" >/dev/null \
+        && "${run[@]}" build "$sample" -t:SandboxTest "${flags[@]}" && compgen -G "$sample/TestResults/*.trx" >/dev/null \
         && [ ! -e written-in-the-sandbox.txt ]; then
         echo "samples: SandboxRun and SandboxTest passed"
     else

@@ -2,7 +2,7 @@ using Xunit;
 
 namespace SandboxTests;
 
-/// <summary>Run with 'dotnet test' (or 'dotnet build -t:SandboxTest'): these pass only inside the sandbox.</summary>
+/// <summary>Run with 'dotnet test' or 'dotnet build -t:SandboxTest' (./build.sh samples does the latter): these pass only inside the sandbox.</summary>
 public class InsideTheSandboxTests
 {
     [Fact]
