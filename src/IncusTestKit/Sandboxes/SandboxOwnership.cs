@@ -97,7 +97,8 @@ internal sealed class SandboxOwnership(SandboxClient client)
                 await client.Incus.Operations.CancelAsync(operation, bound.Token).ConfigureAwait(false);
                 await client.Incus.Operations.WaitFinalAsync(operation, "Cleaning up an abandoned create", bound.Token).ConfigureAwait(false);
             }
-            if (stage != OwnedStage.Reserved)
+            var ours = stage != OwnedStage.Created || owned.MayDestroy is not { } mayDestroy || await mayDestroy(bound.Token).ConfigureAwait(false);
+            if (stage != OwnedStage.Reserved && ours)
                 await client.DestroyOwnedInstanceAsync(owned.Name, owned.CreateId, bound.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (bound.IsCancellationRequested)
