@@ -292,7 +292,8 @@ public sealed class SandboxPool : IAsyncDisposable
             {
                 if (Volatile.Read(ref _failures) is var failures and > 0)
                     await Task.Delay(RetryPause(failures), stopping).ConfigureAwait(false);
-                await TopUpAsync(stopping).ConfigureAwait(false);
+                if (await TopUpAsync(stopping).ConfigureAwait(false))
+                    Interlocked.Exchange(ref _failures, 0); // Full: whatever failed before is over.
                 using var pause = CancellationTokenSource.CreateLinkedTokenSource(stopping);
                 pause.CancelAfter(Recheck);
                 await _wake.Reader.ReadAsync(pause.Token).ConfigureAwait(false);
@@ -323,7 +324,8 @@ public sealed class SandboxPool : IAsyncDisposable
         Interlocked.Increment(ref _failures);
     }
 
-    private async Task TopUpAsync(CancellationToken cancellationToken)
+    /// <summary>Starts the creates the pool is short of (within the concurrency bound); true when it is short of none.</summary>
+    private async Task<bool> TopUpAsync(CancellationToken cancellationToken)
     {
         // Only members made before the list was read can be judged by it.
         var made = _made.Keys.ToList();
@@ -337,8 +339,9 @@ public sealed class SandboxPool : IAsyncDisposable
         }
         var coming = members.Where(m => IsClaimable(m) || m.Config.GetValueOrDefault(PoolLabels.State) == PoolLabels.Starting)
                             .Select(m => m.Name).Concat(_creating.Keys).ToHashSet(StringComparer.Ordinal);
-        var missing = Math.Min(Size - coming.Count, _pool.MaxConcurrentCreates - _creating.Count);
-        for (var i = 0; i < missing; i++)
+        var missing = Size - coming.Count;
+        var starting = Math.Min(missing, _pool.MaxConcurrentCreates - _creating.Count);
+        for (var i = 0; i < starting; i++)
         {
             var name = SandboxNames.Generate(_pool.NamePrefix);
             var create = new TaskCompletionSource();
@@ -349,6 +352,7 @@ public sealed class SandboxPool : IAsyncDisposable
                 create.SetResult();
             }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
+        return missing <= 0;
     }
 
     /// <summary>Creates one member (starting), then marks it ready with its address. Never throws: failures are logged and counted.</summary>
