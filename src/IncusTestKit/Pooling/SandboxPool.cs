@@ -40,12 +40,14 @@ public sealed class SandboxPool : IAsyncDisposable
     private readonly SandboxClient _client;
     private readonly SandboxOptions _options;
     private readonly SandboxPoolOptions _pool;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly CancellationTokenSource _abandon = new();
+    private readonly CancellationTokenSource _stopping;
+    private readonly CancellationTokenSource _abandon;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<string, Task> _creating = new(StringComparer.Ordinal);
     // The members this pool made and still owns (unclaimed ones, and claimed ones it has not seen claimed yet).
     private readonly ConcurrentDictionary<string, OwnedSandbox> _made = new(StringComparer.Ordinal);
+    // Members last seen ready (made ready here, or in the last listing): tried first, so a claim usually needs no listing.
+    private readonly ConcurrentDictionary<string, byte> _seenReady = new(StringComparer.Ordinal);
     private readonly Task _replenishing;
     private int _failures;
     private int _failureSerial;
@@ -75,7 +77,13 @@ public sealed class SandboxPool : IAsyncDisposable
         _client = client;
         _options = options with { AutoDestroy = !_pool.KeepMembers };
         Key = PoolKey.Of(options, client.Project, client.DefaultImage, client.DefaultType);
-        _replenishing = Task.Run(ReplenishAsync);
+        // The process's end stops the pool at once: members made while the exit cleanup runs would outlive it.
+        _stopping = CancellationTokenSource.CreateLinkedTokenSource(client.Ownership.Ending);
+        _abandon = CancellationTokenSource.CreateLinkedTokenSource(client.Ownership.Ending);
+        // The background work is the pool's, not the caller's: it must not carry the caller's async-local state (a test
+        // framework's current test, whose output is closed once that test ends, would receive every later log entry).
+        using (ExecutionContext.SuppressFlow())
+            _replenishing = Task.Run(ReplenishAsync);
     }
 
     /// <summary>The configuration's hash, stored on every member as <c>user.isb.pool</c>: pools with equal keys share members.</summary>
@@ -98,19 +106,34 @@ public sealed class SandboxPool : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
         var started = Stopwatch.GetTimestamp();
-        var members = await ListMembersAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var candidate in members.Where(IsClaimable).OrderBy(_ => Random.Shared.Next()))
+        // A hint is only a name: the claim reads the member and checks its key and state before it takes it.
+        var sandbox = await TryClaimAnyAsync(_seenReady.Keys, cancellationToken).ConfigureAwait(false);
+        if (sandbox is null)
         {
-            if (await TryClaimAsync(candidate.Name, cancellationToken).ConfigureAwait(false) is not { } sandbox)
-                continue;
-            Wake();
+            var members = await ListMembersAsync(cancellationToken).ConfigureAwait(false);
+            sandbox = await TryClaimAnyAsync(members.Where(IsClaimable).Select(m => m.Name), cancellationToken).ConfigureAwait(false);
+        }
+        Wake();
+        if (sandbox is not null)
+        {
             Log.PoolClaimed(_client.Logger, Key, sandbox.Name, Log.Milliseconds(Stopwatch.GetElapsedTime(started)));
             return sandbox;
         }
-        Wake();
         var name = SandboxNames.Generate(_pool.NamePrefix);
         Log.PoolEmpty(_client.Logger, Key, name);
         return await _client.CreateAsync(_options with { Name = name, AutoDestroy = true }, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Shuffled, so that claimers who read the same members do not all race for the first one.
+    private async Task<Sandbox?> TryClaimAnyAsync(IEnumerable<string> names, CancellationToken cancellationToken)
+    {
+        foreach (var name in names.OrderBy(_ => Random.Shared.Next()).ToList())
+        {
+            _seenReady.TryRemove(name, out _);
+            if (await TryClaimAsync(name, cancellationToken).ConfigureAwait(false) is { } sandbox)
+                return sandbox;
+        }
+        return null;
     }
 
     /// <summary>
@@ -134,6 +157,15 @@ public sealed class SandboxPool : IAsyncDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// A member being made, by this process or another, that may yet become ready. One still starting long after any
+    /// create would have ended belongs to a process that died mid-create: it is not counted (the reaper's to remove),
+    /// or it would keep the pool from ever filling.
+    /// </summary>
+    private bool IsStillStarting(Instance member) =>
+        member.Config.GetValueOrDefault(PoolLabels.State) == PoolLabels.Starting
+        && DateTimeOffset.UtcNow - member.CreatedAt < _options.Timeout + SandboxOwnership.CleanupBound;
 
     private bool IsClaimable(Instance member) =>
         member.Config.GetValueOrDefault(PoolLabels.State) == PoolLabels.Ready && SandboxStates.FromStatusCode(member.StatusCode) == SandboxState.Running;
@@ -337,7 +369,10 @@ public sealed class SandboxPool : IAsyncDisposable
             if (_made.TryRemove(name, out var owned))
                 _client.Ownership.Release(owned);
         }
-        var coming = members.Where(m => IsClaimable(m) || m.Config.GetValueOrDefault(PoolLabels.State) == PoolLabels.Starting)
+        _seenReady.Clear();
+        foreach (var member in members.Where(IsClaimable))
+            _seenReady[member.Name] = 0;
+        var coming = members.Where(m => IsClaimable(m) || IsStillStarting(m))
                             .Select(m => m.Name).Concat(_creating.Keys).ToHashSet(StringComparer.Ordinal);
         var missing = Size - coming.Count;
         var starting = Math.Min(missing, _pool.MaxConcurrentCreates - _creating.Count);
@@ -380,6 +415,7 @@ public sealed class SandboxPool : IAsyncDisposable
             await _client.Incus.Instances.PatchAsync(name, new InstancePatch { Config = ready, Description = "" },
                 _client.Incus.Instances.Context($"Marking pool member '{name}' ready", name), _abandon.Token).ConfigureAwait(false);
             Interlocked.Exchange(ref _failures, 0);
+            _seenReady[name] = 0;
             Log.PoolMemberReady(_client.Logger, Key, name);
             Wake();
         }
