@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using IncusTestKit.Exec;
+using IncusTestKit.Pooling;
 using IncusTestKit.Sandboxes;
 using Xunit;
 
@@ -21,12 +23,19 @@ namespace IncusTestKit.Xunit;
 /// <para>With <c>ISB_KEEP_ON_FAILURE=1</c> a failed test's sandbox is kept, and the test's output ends with how to get
 /// into it and destroy it. Such sandboxes are made without auto-destroy, so a test process that dies while one runs
 /// leaves it too; <c>dotnet isb list</c> shows them (names start with <c>xunit-</c>).</para>
+/// <para>Override <see cref="Pool"/> to take each test's sandbox from a warm pool instead: a claim of a ready sandbox
+/// (tens of milliseconds) instead of a create. Off by default, because the pool keeps sandboxes running that cost memory
+/// and disk while they wait, and fills them in the background, competing with the tests for the daemon; it pays when a
+/// class has more than a few tests, each slower than a create. It is not used when <c>ISB_KEEP_ON_FAILURE=1</c>.</para>
 /// </remarks>
 #pragma warning disable CA1816 // xUnit owns the test class's life; DisposeAsync is not a finalizer pattern
 public abstract class SandboxTest : IAsyncLifetime
 {
     /// <summary>The variable that keeps a failed test's sandbox for inspection.</summary>
     public const string KeepOnFailureVariable = "ISB_KEEP_ON_FAILURE";
+
+    // One pool per test class, kept for the whole run: its unclaimed members are destroyed when the process ends.
+    private static readonly ConcurrentDictionary<Type, Lazy<SandboxPool>> Pools = new();
 
     private Sandbox? _sandbox;
 
@@ -49,6 +58,14 @@ public abstract class SandboxTest : IAsyncLifetime
 
     /// <summary>What each sandbox's name starts with, before a hyphen and a random suffix. Default: <c>xunit</c>.</summary>
     protected virtual string NamePrefix => "xunit";
+
+    /// <summary>
+    /// When not null, each test's sandbox is claimed from a warm pool of <see cref="Options"/> kept for this class (shared
+    /// in Incus with every pool of the same configuration, in this process and others); a test that finds it empty gets a
+    /// fresh sandbox, never a wait longer than a create. Member names start with <see cref="NamePrefix"/>. Default: null (no pool).
+    /// </summary>
+    /// <example><code>protected override SandboxPoolOptions? Pool =&gt; new() { Size = 4 };</code></example>
+    protected virtual SandboxPoolOptions? Pool => null;
 
     private static bool KeepOnFailure => Environment.GetEnvironmentVariable(KeepOnFailureVariable) == "1";
 
@@ -74,7 +91,14 @@ public abstract class SandboxTest : IAsyncLifetime
         var options = Options with { Name = SandboxFixture.NewName(NamePrefix), AutoDestroy = !KeepOnFailure };
         try
         {
-            _sandbox = await Client.CreateAsync(options, TestContext.Current.CancellationToken).ConfigureAwait(false);
+            if (Pool is { } pool && !KeepOnFailure)
+            {
+                var shared = Pools.GetOrAdd(GetType(), _ => new Lazy<SandboxPool>(() =>
+                    new SandboxPool(Client, Options with { Name = null, AutoDestroy = true }, pool with { NamePrefix = NamePrefix })));
+                _sandbox = await shared.Value.AcquireAsync(TestContext.Current.CancellationToken).ConfigureAwait(false);
+            }
+            else
+                _sandbox = await Client.CreateAsync(options, TestContext.Current.CancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

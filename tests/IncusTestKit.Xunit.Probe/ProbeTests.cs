@@ -162,3 +162,37 @@ public sealed class TimeoutWatcher(Busybox fixture) : IClassFixture<Busybox>
         Assert.Fail($"The timed-out test's command (pid {pid}) is still running 10 s later.");
     }
 }
+
+/// <summary>Per-test sandboxes from a warm pool; each test slower than a create, as the tests a pool pays for.</summary>
+public sealed class PooledTests() : SandboxTest(new SandboxOptions { Image = "isb/busybox", Labels = new Dictionary<string, string> { ["probe"] = "pool" } })
+{
+    protected override string NamePrefix => "isbt-xp";
+
+    protected override Pooling.SandboxPoolOptions? Pool => new() { Size = 2 };
+
+    [SandboxFact]
+    public Task First() => UseAsync();
+
+    [SandboxFact]
+    public Task Second() => UseAsync();
+
+    [SandboxFact]
+    public Task Third() => UseAsync();
+
+    [SandboxFact]
+    public Task Fourth() => UseAsync();
+
+    private async Task UseAsync()
+    {
+        // Clean: no test before this one wrote here.
+        (await RunCommandAsync("test ! -e /marker && touch /marker && echo pooled=$(hostname)")).EnsureSuccess();
+        using var incus = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("incus", ["config", "get", Sandbox.Name, "user.isb.pool-state"])
+        {
+            RedirectStandardOutput = true,
+        })!;
+        var state = (await incus.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken)).Trim();
+        await incus.WaitForExitAsync(TestContext.Current.CancellationToken);
+        TestContext.Current.TestOutputHelper!.WriteLine($"pool-state={(state.Length == 0 ? "none" : state)}");
+        await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
+    }
+}

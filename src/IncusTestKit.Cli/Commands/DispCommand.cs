@@ -74,6 +74,13 @@ internal sealed class DispCommand : VerbCommand
     private readonly Option<TimeSpan?> _timeout = CommonOptions.Duration("--timeout",
         "How long to wait for it to run and get an address; one not ready by then is kept for inspection [default: 60s]", allowZero: false);
 
+    private readonly Option<int?> _pool = new("--pool")
+    {
+        Description = "Take it from a shared warm pool of this configuration (made by earlier runs; created directly when none is ready), " +
+                      "and top the pool up to N ready sandboxes for the next run while this one works (the pool's sandboxes outlive the tool)",
+        HelpName = "N",
+    };
+
     private readonly IsolationOptions _isolation = new();
 
     private readonly Option<bool> _quiet = new("--quiet", "-q")
@@ -91,6 +98,7 @@ internal sealed class DispCommand : VerbCommand
         Options.Add(_noAttach);
         Options.Add(_mounts);
         Options.Add(_timeout);
+        Options.Add(_pool);
         _isolation.AddTo(this);
         Options.Add(_quiet);
         Validators.Add(result =>
@@ -102,10 +110,17 @@ internal sealed class DispCommand : VerbCommand
                 result.AddError("--cmd needs a command line, such as --cmd 'uname -a'.");
             if (new[] { command is not null, console, noAttach }.Count(given => given) > 1)
                 result.AddError("Choose one of --cmd, --console and --no-attach.");
+            if (result.GetValue(_pool) is { } pool && pool is < 1 or > MaxPool)
+                result.AddError($"--pool needs a number of sandboxes from 1 to {MaxPool}, such as --pool 2.");
+            if (result.GetValue(_pool) is not null && noAttach)
+                result.AddError("--pool cannot be combined with --no-attach: a sandbox from the pool is deleted when the tool ends.");
             if (result.GetValue(_domain) is { Length: > 0 } domain && result.GetValue(GlobalOptions.Project) is { Length: > 0 } project && domain != project)
                 result.AddError($"--domain '{domain}' and --project '{project}' disagree; give one of them.");
         });
     }
+
+    /// <summary>The most pool members one configuration may keep: each holds memory and disk while it waits.</summary>
+    private const int MaxPool = 20;
 
     public override IReadOnlyList<string> Examples { get; } =
     [
@@ -115,6 +130,7 @@ internal sealed class DispCommand : VerbCommand
         "dotnet isb disp --image isb/busybox --no-network --processes 100 --cmd ./untrusted.sh",
         "name=$(dotnet isb disp --no-attach --image isb/busybox)",
         "dotnet isb disp --console",
+        "dotnet isb disp --pool 2 --image isb/busybox --cmd 'make test'   # the next run claims a ready one in ~50 ms",
         "# It is an Incus ephemeral instance: the daemon deletes it when it stops. Leaving the shell, the end of",
         "# --cmd, Ctrl-C, SIGTERM and SIGHUP all stop it; if this tool is killed (kill -9) it runs until stopped:",
         "# dotnet isb stop disp-... . Default image from ./.isb.json (or above) or ~/.config/isb/config.json: {\"image\": \"isb/busybox\"}",
@@ -142,13 +158,19 @@ internal sealed class DispCommand : VerbCommand
         using var signals = new TerminationSignals();
         using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signals.Token);
 
+        // Declared after the client, so it is disposed first: it waits (bounded) for the members it is making for the next run.
+        await using var pool = parseResult.GetValue(_pool) is { } size ? DispSandbox.Pool(client, options, size) : null;
         Sandbox sandbox;
         var name = DispNames.Prefix + "...";
         try
         {
-            using (Progress.Start($"Creating a disposable sandbox from {image}"))
-                sandbox = await DispSandbox.CreateAsync(client, options, DateTime.Now, tried => name = tried,
-                    GlobalOptions.Loggers(parseResult).CreateLogger(typeof(DispSandbox)), session.Token);
+            using (Progress.Start($"{(pool is null ? "Creating" : "Getting")} a disposable sandbox from {image}"))
+            {
+                sandbox = pool is not null
+                    ? await pool.AcquireAsync(session.Token)
+                    : await DispSandbox.CreateAsync(client, options, DateTime.Now, tried => name = tried,
+                        GlobalOptions.Loggers(parseResult).CreateLogger(typeof(DispSandbox)), session.Token);
+            }
         }
         catch (SandboxTimeoutException e)
         {
@@ -162,7 +184,9 @@ internal sealed class DispCommand : VerbCommand
             return signals.Received ? signals.ExitCode : ErrorReporter.CancelledExitCode;
         }
 
-        Say(quiet, $"{sandbox.Name} created from {image} (ephemeral: deleted when it stops)");
+        Say(quiet, pool is null
+            ? $"{sandbox.Name} created from {image} (ephemeral: deleted when it stops)"
+            : $"{sandbox.Name} ready from {image} (from the pool of {pool.Size}, key {pool.Key}: deleted when you leave)");
         if (parseResult.GetValue(_noAttach))
             return await PrintHowToUseAsync(client, sandbox, quiet, session.Token);
 

@@ -1,4 +1,5 @@
 using IncusTestKit.Errors;
+using IncusTestKit.Pooling;
 using IncusTestKit.Sandboxes;
 using Microsoft.Extensions.Logging;
 
@@ -34,6 +35,14 @@ internal static partial class DispSandbox
             }
         }
     }
+
+    /// <summary>
+    /// The shared pool of disposable sandboxes of this configuration. A short-lived tool cannot keep members alive as
+    /// their owner, so they outlive it (kept, ephemeral: stopping one deletes it) for the next run to claim; the one
+    /// handed out is this run's, deleted at its end like any other. Members are named <c>disp-pool-*</c>.
+    /// </summary>
+    public static SandboxPool Pool(SandboxClient client, SandboxOptions options, int size) =>
+        new(client, options with { AutoDestroy = true }, new SandboxPoolOptions { Size = size, KeepMembers = true, NamePrefix = DispNames.Prefix + "pool" });
 
     /// <summary>
     /// Deletes the sandbox (stopping an ephemeral one is enough; the daemon deletes it), giving up after

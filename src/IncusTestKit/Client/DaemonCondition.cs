@@ -41,4 +41,6 @@ internal enum DaemonCondition
     DirectoryNotEmpty,
     /// <summary>A file operation on a path that is a directory.</summary>
     IsADirectory,
+    /// <summary>A conditional change (<c>If-Match</c>) of an object that changed since it was read (HTTP 412).</summary>
+    ChangedSinceRead,
 }

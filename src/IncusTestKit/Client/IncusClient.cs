@@ -41,9 +41,14 @@ internal sealed class IncusClient : IDisposable
     public string Scoped(string path) => path + (path.Contains('?') ? '&' : '?') + "project=" + Uri.EscapeDataString(Project);
 
     /// <summary>Sends a request; a daemon error becomes the mapped exception.</summary>
-    public async Task<IncusResponse> RequestAsync(HttpMethod method, string path, HttpContent? body, IncusErrorContext context, CancellationToken cancellationToken)
+    public Task<IncusResponse> RequestAsync(HttpMethod method, string path, HttpContent? body, IncusErrorContext context, CancellationToken cancellationToken) =>
+        RequestAsync(method, path, body, context, ifMatch: null, cancellationToken);
+
+    /// <summary>As above, made conditional on an ETag: a change since that read is <see cref="DaemonCondition.ChangedSinceRead"/>.</summary>
+    public async Task<IncusResponse> RequestAsync(HttpMethod method, string path, HttpContent? body, IncusErrorContext context, string? ifMatch,
+        CancellationToken cancellationToken)
     {
-        var response = await Transport.SendAsync(method, path, body, context.What, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        var response = await Transport.SendAsync(method, path, body, context.What, TimeSpan.Zero, ifMatch, cancellationToken).ConfigureAwait(false);
         if (response.IsError)
             throw IncusErrorMapper.Map(response.ErrorCode, response.Error, context);
         return response;
@@ -56,9 +61,15 @@ internal sealed class IncusClient : IDisposable
     }
 
     /// <summary>Starts an async operation and waits until it ends; a failed operation becomes the mapped exception.</summary>
-    public async Task<Operation> RunOperationAsync(HttpMethod method, string path, HttpContent? body, IncusErrorContext context, CancellationToken cancellationToken)
+    public Task<Operation> RunOperationAsync(HttpMethod method, string path, HttpContent? body, IncusErrorContext context, CancellationToken cancellationToken) =>
+        RunOperationAsync(method, path, body, context, ifMatch: null, cancellationToken);
+
+    /// <summary>As above, made conditional on an ETag (see <see cref="RequestAsync(HttpMethod, string, HttpContent?, IncusErrorContext, string?, CancellationToken)"/>).</summary>
+    public async Task<Operation> RunOperationAsync(HttpMethod method, string path, HttpContent? body, IncusErrorContext context, string? ifMatch,
+        CancellationToken cancellationToken)
     {
-        var operation = await StartOperationAsync(method, path, body, context, cancellationToken).ConfigureAwait(false);
+        var response = await RequestAsync(method, path, body, context, ifMatch, cancellationToken).ConfigureAwait(false);
+        var operation = response.Metadata.Deserialize(IncusJsonContext.Default.Operation)!;
         return await Operations.WaitAsync(operation.Id, context, cancellationToken).ConfigureAwait(false);
     }
 

@@ -22,6 +22,8 @@ internal static class IncusErrorMapper
 
         if (name is not null && (Has("Instance not found") || (code == 404 && context.Path is null && context.Snapshot is null && context.Image is null)))
             return DaemonCondition.InstanceNotFound;
+        if (code == 412)
+            return DaemonCondition.ChangedSinceRead;
         if (context.Snapshot is not null)
         {
             if (Has("Instance_snapshot not found") || (Has("Snapshot ") && Has("does not exist")))
@@ -107,6 +109,8 @@ internal static class IncusErrorMapper
             DaemonCondition.ResourceLimit => new ResourceLimitException($"{context.What} failed on a resource limit: {message}"),
             DaemonCondition.InvalidConfiguration => new IncusTestKitException(SandboxErrorCode.InvalidConfiguration, $"{context.What} failed: {message}"),
             DaemonCondition.CommandNotFound => new CommandFailedException($"{context.What} failed: the command was not found in the sandbox."),
+            DaemonCondition.ChangedSinceRead => new IncusTestKitException(SandboxErrorCode.OperationFailed,
+                $"{context.What} failed: someone else changed it at the same moment. Try again."),
             DaemonCondition.PathNotFound => new PathNotFoundException($"Path '{context.Path}' does not exist in sandbox '{name}'."),
             _ => new IncusTestKitException(SandboxErrorCode.OperationFailed, $"{context.What} failed: {message}"),
         };

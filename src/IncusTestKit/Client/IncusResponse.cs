@@ -7,6 +7,9 @@ internal sealed record IncusResponse(string Type, int HttpStatus, int ErrorCode,
 {
     public bool IsError => Type == "error";
 
+    /// <summary>The ETag header of a read: send it back as <c>If-Match</c> to change the object only if nobody else did.</summary>
+    public string? ETag { get; init; }
+
     public static IncusResponse Parse(JsonElement root, int httpStatus)
     {
         string Str(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";

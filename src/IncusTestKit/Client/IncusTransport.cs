@@ -70,13 +70,23 @@ internal sealed class IncusTransport : IDisposable
     public Task<IncusResponse> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken) =>
         SendAsync(method, path, content, null, TimeSpan.Zero, cancellationToken);
 
+    /// <summary>As below, with no precondition.</summary>
+    public Task<IncusResponse> SendAsync(HttpMethod method, string path, HttpContent? content, string? what, TimeSpan longPoll, CancellationToken cancellationToken) =>
+        SendAsync(method, path, content, what, longPoll, ifMatch: null, cancellationToken);
+
     /// <summary>As above, saying what the call is for (in the error when the daemon does not answer) and how long the
-    /// daemon may legitimately hold the answer back on top of <see cref="DaemonTimeout"/> (a long-poll).</summary>
-    public async Task<IncusResponse> SendAsync(HttpMethod method, string path, HttpContent? content, string? what, TimeSpan longPoll, CancellationToken cancellationToken)
+    /// daemon may legitimately hold the answer back on top of <see cref="DaemonTimeout"/> (a long-poll). With
+    /// <paramref name="ifMatch"/> (an ETag the daemon gave on a read), the daemon refuses the change with 412 when the
+    /// object changed since; the answer's own ETag is in <see cref="IncusResponse.ETag"/>.</summary>
+    public async Task<IncusResponse> SendAsync(HttpMethod method, string path, HttpContent? content, string? what, TimeSpan longPoll, string? ifMatch,
+        CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
+        if (ifMatch is not null)
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
         using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, what, longPoll, cancellationToken).ConfigureAwait(false);
-        return await ReadEnvelopeAsync(response, cancellationToken).ConfigureAwait(false);
+        var envelope = await ReadEnvelopeAsync(response, cancellationToken).ConfigureAwait(false);
+        return response.Headers.ETag is { } etag ? envelope with { ETag = etag.ToString() } : envelope;
     }
 
     /// <summary>Sends a request and hands back the raw response (for file and log bodies).</summary>

@@ -37,10 +37,12 @@ internal sealed class InstancesApi(IncusClient client)
             client.Context("Listing sandboxes"), cancellationToken);
     }
 
-    /// <summary>Instances with their config but not their state (which costs the daemon a helper process per running instance), narrowed by a filter.</summary>
-    public Task<List<Instance>> ListPlainAsync(string filter, CancellationToken cancellationToken) =>
-        client.GetAsync(client.Scoped("/1.0/instances?recursion=1&filter=" + Uri.EscapeDataString(filter)), IncusJsonContext.Default.ListInstance,
-            client.Context("Listing sandboxes"), cancellationToken);
+    /// <summary>Instances without their state (config and status only: no helper forked per instance), optionally filtered.</summary>
+    public Task<List<Instance>> ListPlainAsync(string? filter, CancellationToken cancellationToken)
+    {
+        var path = "/1.0/instances?recursion=1" + (filter is null ? "" : "&filter=" + Uri.EscapeDataString(filter));
+        return client.GetAsync(client.Scoped(path), IncusJsonContext.Default.ListInstance, client.Context("Listing sandboxes"), cancellationToken);
+    }
 
     public Task<Operation> ChangeStateAsync(string name, InstanceStatePut body, IncusErrorContext context, CancellationToken cancellationToken) =>
         client.RunOperationAsync(HttpMethod.Put, client.Scoped(PathOf(name) + "/state"),
@@ -52,7 +54,16 @@ internal sealed class InstancesApi(IncusClient client)
 
     /// <summary>Merges config keys and devices (sync); a config key set to "" is removed. PATCH cannot remove a device: see <see cref="UpdateAsync"/>.</summary>
     public Task PatchAsync(string name, InstancePatch body, IncusErrorContext context, CancellationToken cancellationToken) =>
-        client.RequestAsync(HttpMethod.Patch, client.Scoped(PathOf(name)), IncusTransport.Json(body, IncusJsonContext.Default.InstancePatch), context, cancellationToken);
+        PatchAsync(name, body, context, ifMatch: null, cancellationToken);
+
+    /// <summary>
+    /// As above, only if the instance is as it was read with <paramref name="ifMatch"/> (see <see cref="GetWithEtagAsync"/>):
+    /// the daemon checks the ETag and applies the change under the instance's lock, so of two changes made from the
+    /// same read exactly one succeeds. The other gets <see cref="DaemonCondition.ChangedSinceRead"/>.
+    /// </summary>
+    public Task PatchAsync(string name, InstancePatch body, IncusErrorContext context, string? ifMatch, CancellationToken cancellationToken) =>
+        client.RequestAsync(HttpMethod.Patch, client.Scoped(PathOf(name)), IncusTransport.Json(body, IncusJsonContext.Default.InstancePatch), context,
+            ifMatch, cancellationToken);
 
     /// <summary>
     /// Reads the instance, lets <paramref name="change"/> rewrite its writable fields and PUTs them back with the
@@ -66,32 +77,25 @@ internal sealed class InstancesApi(IncusClient client)
             var (instance, etag) = await GetWithEtagAsync(name, cancellationToken).ConfigureAwait(false);
             if (change(instance) is not { } body)
                 return;
-            using var request = new HttpRequestMessage(HttpMethod.Put, client.Scoped(PathOf(name)))
+            try
             {
-                Content = IncusTransport.Json(body, IncusJsonContext.Default.InstancePut),
-            };
-            if (etag is not null)
-                request.Headers.TryAddWithoutValidation("If-Match", etag);
-            using var response = await client.Transport.SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-            var envelope = await IncusTransport.ReadEnvelopeAsync(response, cancellationToken).ConfigureAwait(false);
-            if (envelope.IsError && envelope.ErrorCode == 412 && attempt < 5)
-                continue;
-            if (envelope.IsError)
-                throw IncusErrorMapper.Map(envelope.ErrorCode, envelope.Error, context);
-            var operation = envelope.Metadata.Deserialize(IncusJsonContext.Default.Operation)!;
-            await client.Operations.WaitAsync(operation.Id, context, cancellationToken).ConfigureAwait(false);
-            return;
+                await client.RunOperationAsync(HttpMethod.Put, client.Scoped(PathOf(name)), IncusTransport.Json(body, IncusJsonContext.Default.InstancePut),
+                    context, etag, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (IncusTestKitException e) when (e.Condition == DaemonCondition.ChangedSinceRead && attempt < 5)
+            {
+                // Changed between the read and the write: read it again.
+            }
         }
     }
 
-    private async Task<(Instance Instance, string? Etag)> GetWithEtagAsync(string name, CancellationToken cancellationToken)
+    /// <summary>The instance (config and status, no state) with the ETag to make a change conditional on it.</summary>
+    public async Task<(Instance Instance, string? ETag)> GetWithEtagAsync(string name, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, client.Scoped(PathOf(name)));
-        using var response = await client.Transport.SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-        var envelope = await IncusTransport.ReadEnvelopeAsync(response, cancellationToken).ConfigureAwait(false);
-        if (envelope.IsError)
-            throw IncusErrorMapper.Map(envelope.ErrorCode, envelope.Error, Context($"Reading sandbox '{name}'", name));
-        return (envelope.Metadata.Deserialize(IncusJsonContext.Default.Instance)!, response.Headers.ETag?.ToString());
+        var response = await client.RequestAsync(HttpMethod.Get, client.Scoped(PathOf(name)), null, Context($"Reading sandbox '{name}'", name), cancellationToken)
+            .ConfigureAwait(false);
+        return (response.Metadata.Deserialize(IncusJsonContext.Default.Instance)!, response.ETag);
     }
 
     public IncusErrorContext SnapshotContext(string what, string name, string snapshot) => Context(what, name) with { Snapshot = snapshot };

@@ -47,6 +47,24 @@ internal static partial class Log
     [LoggerMessage(1034, LogLevel.Warning, "Could not take the owner label off sandbox {Sandbox}, kept for inspection: the leftover sweep destroys it once this process has ended")]
     public static partial void DisownFailed(ILogger logger, string sandbox, Exception error);
 
+    [LoggerMessage(1100, LogLevel.Debug, "Pool {Pool}: claimed {Sandbox} in {ElapsedMs} ms")]
+    public static partial void PoolClaimed(ILogger logger, string pool, string sandbox, long elapsedMs);
+
+    [LoggerMessage(1101, LogLevel.Information, "Pool {Pool} has no ready member: creating {Sandbox} directly")]
+    public static partial void PoolEmpty(ILogger logger, string pool, string sandbox);
+
+    [LoggerMessage(1102, LogLevel.Debug, "Pool {Pool}: {Sandbox} was claimed by someone else first")]
+    public static partial void PoolClaimLost(ILogger logger, string pool, string sandbox);
+
+    [LoggerMessage(1103, LogLevel.Warning, "Pool {Pool}: creating member {Sandbox} failed; retrying in {RetryMs} ms")]
+    public static partial void PoolMemberFailed(ILogger logger, string pool, string sandbox, long retryMs, Exception error);
+
+    [LoggerMessage(1104, LogLevel.Warning, "Pool {Pool}: reading its members failed")]
+    public static partial void PoolTopUpFailed(ILogger logger, string pool, Exception error);
+
+    [LoggerMessage(1105, LogLevel.Debug, "Pool {Pool}: member {Sandbox} is ready")]
+    public static partial void PoolMemberReady(ILogger logger, string pool, string sandbox);
+
     [LoggerMessage(2000, LogLevel.Debug, "Running {Command} in sandbox {Sandbox}")]
     public static partial void CommandStarting(ILogger logger, CommandText command, string sandbox);
 

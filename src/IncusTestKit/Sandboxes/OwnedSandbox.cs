@@ -18,6 +18,18 @@ internal sealed class OwnedSandbox(string name, string createId)
 
     public string CreateId { get; } = createId;
 
+    /// <summary>
+    /// Asked before a cleanup deletes the sandbox once it is <see cref="OwnedStage.Created"/>: false means it is no
+    /// longer this owner's to delete (a pool member another process claimed), so it is let go instead. Null: always ours.
+    /// </summary>
+    public Func<CancellationToken, Task<bool>>? MayDestroy
+    {
+        get => Volatile.Read(ref _mayDestroy);
+        set => Volatile.Write(ref _mayDestroy, value);
+    }
+
+    private Func<CancellationToken, Task<bool>>? _mayDestroy;
+
     public OwnedStage Stage
     {
         get

@@ -55,6 +55,8 @@ internal static class ProcessExitCleanup
     internal static IReadOnlyDictionary<string, Exception> Run(TextWriter report, bool signal)
     {
         var clients = Clients.Keys.Where(c => !signal || c.DestroyOnSignal).ToArray();
+        foreach (var client in clients)
+            client.BeginEnding();
         var cleanups = clients.Select(c => c.DestroyAllAsync(close: false, Reported.ContainsKey)).ToArray();
         Task.WaitAll(cleanups, Budget);
         var left = new Dictionary<string, Exception>(StringComparer.Ordinal);

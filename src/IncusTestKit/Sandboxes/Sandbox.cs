@@ -61,6 +61,9 @@ public sealed partial class Sandbox : IAsyncDisposable
 
     internal SandboxClient Client => _client;
 
+    /// <summary>The client's ownership of it (an auto-destroy sandbox), or null.</summary>
+    internal OwnedSandbox? Owned => _owned;
+
     /// <summary>The create id in its config (null for an instance IncusTestKit did not make): what tells it from a same-named successor.</summary>
     internal string? CreateId { get; }
 

@@ -42,9 +42,17 @@ public sealed partial class SandboxClient
     /// <exception cref="ObjectDisposedException">The client is disposed.</exception>
     /// <exception cref="UnsafeProfileException">The profiles make it privileged or add raw or nesting settings, and
     /// <see cref="SandboxOptions.AllowUnsafeProfiles"/> is not set.</exception>
-    public async Task<Sandbox> CreateAsync(SandboxOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<Sandbox> CreateAsync(SandboxOptions? options = null, CancellationToken cancellationToken = default) =>
+        CreateCoreAsync(options ?? new SandboxOptions(), ownLabels: null, mayDestroy: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="CreateAsync(SandboxOptions?, CancellationToken)"/> with IncusTestKit's own labels added to the config
+    /// (<c>user.isb.*</c> keys, which users may not set) and a guard its ownership asks before deleting it once it is
+    /// ready (see <see cref="OwnedSandbox.MayDestroy"/>).
+    /// </summary>
+    internal async Task<Sandbox> CreateCoreAsync(SandboxOptions options, IReadOnlyDictionary<string, string>? ownLabels,
+        Func<CancellationToken, Task<bool>>? mayDestroy, CancellationToken cancellationToken)
     {
-        options ??= new SandboxOptions();
         var stopwatch = Stopwatch.StartNew();
         var name = options.Name ?? SandboxNames.Generate();
         SandboxNames.Validate(name);
@@ -83,7 +91,7 @@ public sealed partial class SandboxClient
             Start = true,
             Ephemeral = options.Ephemeral,
             Profiles = options.Profiles,
-            Config = BuildConfig(options, image, createId),
+            Config = BuildConfig(options, image, createId, ownLabels),
             Devices = BuildDevices(options, profileList),
         };
         var canShift = await shifting.ConfigureAwait(false);
@@ -99,6 +107,7 @@ public sealed partial class SandboxClient
         // Owned before the request is sent: from here on a cancellation, the client's dispose or the process's end
         // (Ctrl-C, SIGTERM) deletes whatever the request made.
         var owned = Ownership.Reserve(name, createId);
+        owned.MayDestroy = mayDestroy;
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         owned.Attach(abandon);
         try
@@ -294,9 +303,11 @@ public sealed partial class SandboxClient
         return new InstanceSource { Fingerprint = found.Fingerprint };
     }
 
-    private static Dictionary<string, string> BuildConfig(SandboxOptions options, ImageReference image, string createId)
+    private static Dictionary<string, string> BuildConfig(SandboxOptions options, ImageReference image, string createId, IReadOnlyDictionary<string, string>? ownLabels)
     {
         var config = options.Labels.ToDictionary(kv => SandboxLabels.UserPrefix + kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        foreach (var (key, value) in ownLabels ?? new Dictionary<string, string>())
+            config[key] = value;
         config[SandboxLabels.Managed] = "true";
         config[SandboxLabels.Session] = SandboxLabels.SessionId;
         config[SandboxLabels.CreateId] = createId;

@@ -65,6 +65,12 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     /// <summary>The image used when <see cref="SandboxOptions.Image"/> is not set.</summary>
     public string DefaultImage => _options.DefaultImage;
 
+    /// <summary>The instance type used when <see cref="SandboxOptions.Type"/> is not set.</summary>
+    internal SandboxType DefaultType => _options.DefaultType;
+
+    /// <summary>Whether <see cref="DisposeAsync"/> has begun: nothing may be sent any more.</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed) == 1;
+
     /// <summary>How long the daemon may take to answer each step of a call (see <see cref="SandboxClientOptions.DaemonTimeout"/>).</summary>
     public TimeSpan DaemonTimeout => _options.DaemonTimeout;
 

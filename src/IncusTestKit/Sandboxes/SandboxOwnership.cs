@@ -10,6 +10,8 @@ namespace IncusTestKit.Sandboxes;
 /// them; so does <see cref="ProcessExitCleanup"/> for every live client when the process ends. A cleanup deletes an
 /// instance only while it carries the owned create id: a same-named instance made by someone else is never touched.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification =
+    "_ending has no timer and no links: it holds nothing to release, and pools may read its token until the process ends.")]
 internal sealed class SandboxOwnership(SandboxClient client)
 {
     /// <summary>How long destroying one sandbox may take: the create request's answer, its operation, the stop and the delete.</summary>
@@ -17,7 +19,27 @@ internal sealed class SandboxOwnership(SandboxClient client)
 
     private readonly Lock _gate = new();
     private readonly HashSet<OwnedSandbox> _owned = [];
+    private readonly CancellationTokenSource _ending = new();
     private bool _closed;
+
+    /// <summary>
+    /// Cancelled when the process starts ending (see <see cref="ProcessExitCleanup"/>): background work that makes
+    /// sandboxes for later (a pool topping itself up) stops, so nothing new is made while the cleanup runs.
+    /// </summary>
+    public CancellationToken Ending => _ending.Token;
+
+    /// <summary>The process is ending: stop the background work that listens to <see cref="Ending"/>.</summary>
+    public void BeginEnding()
+    {
+        try
+        {
+            _ending.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A callback failed; the cleanup that follows must run anyway.
+        }
+    }
 
     public string Project => client.Project;
 
@@ -100,7 +122,8 @@ internal sealed class SandboxOwnership(SandboxClient client)
                 await client.Incus.Operations.CancelAsync(operation, bound.Token).ConfigureAwait(false);
                 await client.Incus.Operations.WaitFinalAsync(operation, "Cleaning up an abandoned create", bound.Token).ConfigureAwait(false);
             }
-            if (stage != OwnedStage.Reserved)
+            var ours = stage != OwnedStage.Created || owned.MayDestroy is not { } mayDestroy || await mayDestroy(bound.Token).ConfigureAwait(false);
+            if (stage != OwnedStage.Reserved && ours)
                 await client.DestroyOwnedInstanceAsync(owned.Name, owned.CreateId, bound.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (bound.IsCancellationRequested)
