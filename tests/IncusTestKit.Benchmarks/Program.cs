@@ -13,7 +13,7 @@ var parallel = Option("--parallel", 30);
 var prefix = $"isbbench-{Environment.ProcessId}";
 
 await using var client = new SandboxClient();
-using var raw = new RawIncusApi(client.SocketPath);
+using var raw = new RawIncusApi(client.Endpoint.SocketPath!);
 var server = await client.GetServerInfoAsync();
 Console.WriteLine($"# IncusTestKit benchmark — Incus {server.ServerVersion}, storage {server.Storage}, {Environment.ProcessorCount} CPUs, {DateTime.UtcNow:yyyy-MM-dd}");
 Console.WriteLine();

@@ -37,7 +37,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
         var loggers = options?.LoggerFactory ?? NullLoggerFactory.Instance;
         Logger = loggers.CreateLogger<SandboxClient>();
         SandboxLogger = loggers.CreateLogger<Sandbox>();
-        Incus = new IncusClient(_options.SocketPath, _options.Project, _options.DaemonTimeout, loggers.CreateLogger<IncusClient>());
+        Incus = new IncusClient(_options.Endpoint, _options.Project, _options.DaemonTimeout, loggers.CreateLogger<IncusClient>());
         Ownership = new SandboxOwnership(this);
         DestroyOnSignal = options?.DestroyOnSignal ?? true;
     }
@@ -56,8 +56,8 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     /// <summary>See <see cref="SandboxClientOptions.DestroyOnSignal"/>.</summary>
     internal bool DestroyOnSignal { get; }
 
-    /// <summary>The Unix socket this client talks to.</summary>
-    public string SocketPath => _options.SocketPath;
+    /// <summary>Where this client reaches the daemon: its Unix socket, or a remote server's address and certificates.</summary>
+    public IncusEndpoint Endpoint => _options.Endpoint;
 
     /// <summary>The Incus project every call is scoped to.</summary>
     public string Project => _options.Project;
