@@ -1,5 +1,6 @@
 using System.Text;
 using IncusTestKit.Configuration;
+using IncusTestKit.Diagnostics;
 using IncusTestKit.Errors;
 using IncusTestKit.Exec;
 using IncusTestKit.Mounts;
@@ -81,6 +82,22 @@ public sealed class TlsRemoteSpecs(LoopbackTlsServer server) : IClassFixture<Loo
         info.Reason.ShouldBe(IncusUnavailableReason.ClientNotTrusted);
         create.Reason.ShouldBe(IncusUnavailableReason.ClientNotTrusted);
         create.Message.ShouldContain("incus config trust add-certificate");
+    }
+
+    [Fact]
+    public async Task The_health_check_of_a_remote_reports_its_address_and_certificates_instead_of_a_socket()
+    {
+        var (certificate, key) = server.NewCertificate("health-untrusted", DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        await using var trusted = ClientFor(server.Trusted);
+        await using var untrusted = ClientFor(IncusEndpoint.Https(server.Address, certificate, key, LoopbackTlsServer.ServerCertificatePath));
+
+        var good = await trusted.CheckHealthAsync(Ct);
+        var bad = await untrusted.CheckHealthAsync(Ct);
+
+        good.ShouldContain(c => c.Name == "server" && c.Status == CheckStatus.Ok && c.Detail.Contains(server.Address));
+        good.ShouldContain(c => c.Name == "certificates" && c.Status == CheckStatus.Ok);
+        good.ShouldNotContain(c => c.Name == "socket");
+        bad.ShouldContain(c => c.Name == "certificates" && c.Status == CheckStatus.Failed && c.Fix!.Contains("trust add-certificate"));
     }
 
     [Fact]
