@@ -7,7 +7,7 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 
 await using var client = new SandboxClient();
 var server = await client.GetServerInfoAsync(cancel.Token);
-Console.WriteLine($"Incus {server.ServerVersion} on {client.SocketPath}");
+Console.WriteLine($"Incus {server.ServerVersion} on {client.Endpoint}");
 
 var started = DateTime.UtcNow;
 await using var sandbox = await client.CreateAsync(new SandboxOptions { Image = "isb/debian12" }, cancel.Token);

@@ -17,7 +17,7 @@ var poolRuns = Option("--pool-runs", 20);
 var prefix = $"isbbench-{Environment.ProcessId}";
 
 await using var client = new SandboxClient();
-using var raw = new RawIncusApi(client.SocketPath);
+using var raw = new RawIncusApi(client.Endpoint.SocketPath!);
 var server = await client.GetServerInfoAsync();
 Console.WriteLine($"# IncusTestKit benchmark — Incus {server.ServerVersion}, storage {server.Storage}, {Environment.ProcessorCount} CPUs, {DateTime.UtcNow:yyyy-MM-dd}");
 Console.WriteLine();
@@ -89,9 +89,15 @@ async Task CompareExecAsync()
     var sdk = await Measurement.TimeAsync("IncusTestKit `RunCommandAsync([\"true\"])`", execRuns, _ => sandbox.RunCommandAsync(argv));
     var websocket = await Measurement.TimeAsync("raw REST: websocket exec (4 sockets, EOF, /wait)", execRuns, _ => raw.WebSocketExecAsync(sandbox.Name, argv));
     var record = await Measurement.TimeAsync("raw REST: record-output exec (/wait, 2 logs)", execRuns, _ => raw.RecordOutputExecAsync(sandbox.Name, argv));
+    // The same SDK call over HTTPS on loopback: what TLS and TCP add to a round trip (the socket is the only difference).
+    await using var tls = await TlsLoopback.StartAsync();
+    var overTls = await tls.Client.GetByNameAsync(sandbox.Name);
+    for (var i = 0; i < 10; i++)
+        await overTls.RunCommandAsync(argv);
+    var sdkTls = await Measurement.TimeAsync("IncusTestKit `RunCommandAsync([\"true\"])` over HTTPS (127.0.0.1, client certificate)", execRuns, _ => overTls.RunCommandAsync(argv));
     var cli = await Measurement.TimeAsync("`incus exec NAME -- true`", Math.Max(10, execRuns / 4), _ => Incus("exec", sandbox.Name, "--", "true"));
     var floor = websocket.Median <= record.Median ? websocket : record;
-    Print($"Run `true` in a warm busybox sandbox ({execRuns} runs; CLI {cli.Milliseconds.Count})", sdk, floor, websocket.Name == floor.Name ? record : websocket, cli);
+    Print($"Run `true` in a warm busybox sandbox ({execRuns} runs; CLI {cli.Milliseconds.Count})", sdk, floor, websocket.Name == floor.Name ? record : websocket, sdkTls, cli);
     Console.WriteLine($"SDK vs the daemon's floor ({floor.Name}): {sdk.Median / floor.Median:0.00}x the median (target ≤ 1.2x); " +
                       $"the CLI takes {cli.Median / sdk.Median:0.0}x the SDK's median (target ≥ 2x).");
     Console.WriteLine();

@@ -30,10 +30,10 @@ internal static class GlobalOptions
         Recursive = true,
     };
 
-    /// <summary><c>--remote</c>: a remote of the incus client's configuration (one reached over a Unix socket).</summary>
+    /// <summary><c>--remote</c>: a remote of the incus client's configuration (a Unix socket, or an HTTPS server with the client's certificate).</summary>
     public static readonly Option<string?> Remote = new("--remote")
     {
-        Description = "The incus client remote to use (Unix-socket remotes only) [default: INCUS_REMOTE, else local]",
+        Description = "The incus client remote to use, local or an https server added with 'incus remote add' (its client certificate and pinned server certificate are used) [default: INCUS_REMOTE, else local]",
         HelpName = "name",
         Recursive = true,
     };

@@ -8,6 +8,8 @@ internal enum DaemonCondition
 {
     /// <summary>Nothing the SDK tells apart: an operation failure.</summary>
     Other,
+    /// <summary>A remote server does not trust this client's certificate (HTTP 403, or <c>auth: untrusted</c> on <c>/1.0</c>).</summary>
+    NotAuthorized,
     InstanceNotFound,
     InstanceExists,
     SnapshotNotFound,

@@ -11,10 +11,10 @@ namespace IncusTestKit.Client;
 /// </summary>
 internal sealed class IncusClient : IDisposable
 {
-    public IncusClient(string socketPath, string project, TimeSpan daemonTimeout, ILogger logger)
+    public IncusClient(Configuration.IncusEndpoint endpoint, string project, TimeSpan daemonTimeout, ILogger logger)
     {
         Logger = logger;
-        Transport = new IncusTransport(socketPath, daemonTimeout, logger);
+        Transport = new IncusTransport(endpoint, daemonTimeout, logger);
         Project = project;
         Server = new ServerApi(this);
         Instances = new InstancesApi(this);
@@ -35,7 +35,7 @@ internal sealed class IncusClient : IDisposable
     public FilesApi Files { get; }
     public OperationsApi Operations { get; }
 
-    public IncusErrorContext Context(string what) => new(what, Project);
+    public IncusErrorContext Context(string what) => new(what, Project) { Endpoint = Transport.Endpoint.ToString() };
 
     /// <summary>Adds <c>project=</c> to a project-scoped path.</summary>
     public string Scoped(string path) => path + (path.Contains('?') ? '&' : '?') + "project=" + Uri.EscapeDataString(Project);

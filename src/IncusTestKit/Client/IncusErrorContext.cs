@@ -9,4 +9,7 @@ internal sealed record IncusErrorContext(string What, string Project)
     public string? Image { get; init; }
     public string? Path { get; init; }
     public string? Snapshot { get; init; }
+
+    /// <summary>The daemon the request went to, for errors about reaching it (see <see cref="Configuration.IncusEndpoint.ToString"/>).</summary>
+    public string Endpoint { get; init; } = "";
 }

@@ -20,6 +20,9 @@ internal static class IncusErrorMapper
         bool Has(string text) => message.Contains(text, StringComparison.OrdinalIgnoreCase);
         var name = context.Instance;
 
+        // The daemon checks trust before anything else, so a 403 means this client, not the request.
+        if (code == 403 && Has("not authorized"))
+            return DaemonCondition.NotAuthorized;
         if (name is not null && (Has("Instance not found") || (code == 404 && context.Path is null && context.Snapshot is null && context.Image is null)))
             return DaemonCondition.InstanceNotFound;
         if (code == 412)
@@ -112,6 +115,10 @@ internal static class IncusErrorMapper
             DaemonCondition.ChangedSinceRead => new IncusTestKitException(SandboxErrorCode.OperationFailed,
                 $"{context.What} failed: someone else changed it at the same moment. Try again."),
             DaemonCondition.PathNotFound => new PathNotFoundException($"Path '{context.Path}' does not exist in sandbox '{name}'."),
+            DaemonCondition.NotAuthorized => new IncusUnavailableException(IncusUnavailableReason.ClientNotTrusted, context.Endpoint,
+                $"{context.What} failed: the server at {context.Endpoint} does not trust this client's certificate{Quoted(message)}. " +
+                "Add it to the server's trust store: incus config trust add-certificate client.crt (run on the server; for a remote of " +
+                "the incus CLI, client.crt is in its config folder), or 'incus remote add' with a trust token from 'incus config trust add'."),
             _ => new IncusTestKitException(SandboxErrorCode.OperationFailed, $"{context.What} failed: {message}"),
         };
         error.DaemonMessage = message;

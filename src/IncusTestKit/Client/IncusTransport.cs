@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Net.WebSockets;
+using System.Security.Authentication;
 using System.Text.Json;
+using IncusTestKit.Configuration;
 using IncusTestKit.Diagnostics;
 using IncusTestKit.Errors;
 using Microsoft.Extensions.Logging;
@@ -10,25 +12,37 @@ using Microsoft.Extensions.Logging;
 namespace IncusTestKit.Client;
 
 /// <summary>
-/// HTTP and websockets over the daemon's Unix socket: one pooled handler shared by every request,
-/// so a single client can be used from many tasks at once. A later TLS transport for remote
-/// servers slots in here; nothing above it knows how bytes reach the daemon.
+/// HTTP and websockets to the daemon, over its Unix socket or over TCP and TLS to a remote server (see
+/// <see cref="IncusEndpoint"/>): one pooled handler shared by every request, so a single client can be used from many
+/// tasks at once. Nothing above it knows how bytes reach the daemon; only the connection differs between the two.
 /// </summary>
 internal sealed class IncusTransport : IDisposable
 {
-    // The host part is ignored by the daemon; it only has to make a valid URI.
-    private static readonly Uri BaseUri = new("http://incus/");
-
     private readonly SocketsHttpHandler _handler;
     private readonly SocketsHttpHandler _webSocketHandler;
     private readonly HttpClient _http;
     private readonly ILogger _logger;
+    private readonly Uri _baseUri;
+    private readonly string _webSocketBase;
+    private readonly TlsIdentity? _tls;
 
-    public IncusTransport(string socketPath, TimeSpan daemonTimeout, ILogger logger)
+    public IncusTransport(IncusEndpoint endpoint, TimeSpan daemonTimeout, ILogger logger)
     {
         _logger = logger;
-        SocketPath = socketPath;
+        Endpoint = endpoint;
         DaemonTimeout = daemonTimeout;
+        if (endpoint.Address is { } address)
+        {
+            _tls = TlsIdentity.Load(endpoint);
+            _baseUri = address;
+            _webSocketBase = "wss://" + address.Authority;
+        }
+        else
+        {
+            // The host part is ignored by the daemon on its socket; it only has to make a valid URI.
+            _baseUri = new Uri("http://incus/");
+            _webSocketBase = "ws://incus";
+        }
         _handler = new SocketsHttpHandler
         {
             ConnectCallback = (_, _) => ValueTask.FromResult<Stream>(new FirstWriteConnectStream(ConnectAsync)),
@@ -41,11 +55,18 @@ internal sealed class IncusTransport : IDisposable
         {
             ConnectCallback = (_, _) => ValueTask.FromResult<Stream>(new PeerClosedTolerantStream(new FirstWriteConnectStream(ConnectAsync))),
         };
+        if (_tls is not null)
+        {
+            // The handlers run TLS over the stream ConnectAsync gives them, so both transports share everything above the socket.
+            _handler.SslOptions = _tls.ClientOptions();
+            _webSocketHandler.SslOptions = _tls.ClientOptions();
+        }
         // No global timeout: /wait long-polls and transfers can be long. Every step is bounded by DaemonTimeout instead (see SendRawAsync).
-        _http = new HttpClient(_handler, disposeHandler: false) { BaseAddress = BaseUri, Timeout = Timeout.InfiniteTimeSpan };
+        _http = new HttpClient(_handler, disposeHandler: false) { BaseAddress = _baseUri, Timeout = Timeout.InfiniteTimeSpan };
     }
 
-    public string SocketPath { get; }
+    /// <summary>Where the daemon is: its Unix socket or a remote server's address.</summary>
+    public IncusEndpoint Endpoint { get; }
 
     /// <summary>How long the daemon may take to answer each step of a call (see <see cref="Configuration.SandboxClientOptions.DaemonTimeout"/>).</summary>
     public TimeSpan DaemonTimeout { get; }
@@ -53,10 +74,14 @@ internal sealed class IncusTransport : IDisposable
     // Called by the first write on a connection (see FirstWriteConnectStream), so the request's bound covers it.
     private async ValueTask<Stream> ConnectAsync(CancellationToken cancellationToken)
     {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        var remote = Endpoint.IsRemote;
+        var socket = remote
+            ? new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }
+            : new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), cancellationToken).ConfigureAwait(false);
+            EndPoint target = remote ? new DnsEndPoint(Endpoint.Address!.IdnHost, Endpoint.Address.Port) : new UnixDomainSocketEndPoint(Endpoint.SocketPath!);
+            await socket.ConnectAsync(target, cancellationToken).ConfigureAwait(false);
             return new NetworkStream(socket, ownsSocket: true);
         }
         catch
@@ -104,6 +129,7 @@ internal sealed class IncusTransport : IDisposable
     public async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, HttpCompletionOption completion, string? what, TimeSpan longPoll,
         CancellationToken cancellationToken)
     {
+        ThrowIfClientCertificateUnusable();
         var described = $"{request.Method} {request.RequestUri?.OriginalString.Split('?')[0]}";
         var bound = DaemonTimeout == Timeout.InfiniteTimeSpan ? DaemonTimeout : DaemonTimeout + longPoll;
         HttpResponseMessage response;
@@ -162,6 +188,7 @@ internal sealed class IncusTransport : IDisposable
     /// </summary>
     public async Task<ClientWebSocket> ConnectWebSocketAsync(string pathAndQuery, CancellationToken cancellationToken)
     {
+        ThrowIfClientCertificateUnusable();
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
@@ -169,7 +196,7 @@ internal sealed class IncusTransport : IDisposable
         using var deadline = new DaemonDeadline(DaemonTimeout, cancellationToken);
         try
         {
-            var uri = new Uri("ws://incus" + pathAndQuery);
+            var uri = new Uri(_webSocketBase + pathAndQuery);
             using var invoker = new HttpMessageInvoker(_webSocketHandler, disposeHandler: false);
             await socket.ConnectAsync(uri, invoker, deadline.Token).ConfigureAwait(false);
             return socket;
@@ -201,10 +228,10 @@ internal sealed class IncusTransport : IDisposable
     /// <param name="cause">The cancellation or I/O error that ended the wait.</param>
     public IncusUnavailableException NotAnswering(string? what, string request, TimeSpan waited, Exception? cause)
     {
-        Log.DaemonNotAnswering(_logger, SocketPath, Log.Milliseconds(waited), request);
-        return new(IncusUnavailableReason.NotAnswering, SocketPath,
+        Log.DaemonNotAnswering(_logger, Endpoint.ToString(), Log.Milliseconds(waited), request);
+        return new(IncusUnavailableReason.NotAnswering, Endpoint.ToString(),
             (what is null ? "The Incus daemon" : $"{what}: the Incus daemon") +
-            $" on {SocketPath} did not answer within {Seconds(waited)} ({request}); it is stuck or overloaded. " +
+            $" on {Endpoint} did not answer within {Seconds(waited)} ({request}); it is stuck or overloaded. " +
             $"Check it with 'incus info'; if it stays stuck, restart it ({SetupSteps.Restart}); " +
             $"if it is only slow, give it longer than the {Seconds(DaemonTimeout)} it has (DaemonTimeout, ISB_DAEMON_TIMEOUT).", cause)
         {
@@ -217,22 +244,63 @@ internal sealed class IncusTransport : IDisposable
     /// <summary>Turns a transport failure into the reason a user can act on.</summary>
     public IncusUnavailableException Unavailable(Exception cause)
     {
+        if (Endpoint.IsRemote)
+            return RemoteUnavailable(cause);
+        var socketPath = Endpoint.SocketPath!;
         var socketError = FindSocketError(cause);
-        if (!File.Exists(SocketPath))
+        if (!File.Exists(socketPath))
         {
-            return new IncusUnavailableException(IncusUnavailableReason.SocketMissing, SocketPath,
-                $"The Incus socket {SocketPath} does not exist: Incus is not installed or its daemon is not started. " +
+            return new IncusUnavailableException(IncusUnavailableReason.SocketMissing, socketPath,
+                $"The Incus socket {socketPath} does not exist: Incus is not installed or its daemon is not started. " +
                 $"To set it up: {SetupSteps.FromScratch}. Or point INCUS_SOCKET at the right socket.", cause);
         }
         if (socketError is SocketError.AccessDenied)
         {
-            return new IncusUnavailableException(IncusUnavailableReason.PermissionDenied, SocketPath,
-                $"Permission denied on the Incus socket {SocketPath}. Run as root or add your user to the group that owns it " +
+            return new IncusUnavailableException(IncusUnavailableReason.PermissionDenied, socketPath,
+                $"Permission denied on the Incus socket {socketPath}. Run as root or add your user to the group that owns it " +
                 $"(usually incus-admin: {SetupSteps.JoinGroup}).", cause);
         }
-        return new IncusUnavailableException(IncusUnavailableReason.NotAnswering, SocketPath,
-            $"The Incus daemon is not answering on {SocketPath} ({cause.GetBaseException().Message}). " +
+        return new IncusUnavailableException(IncusUnavailableReason.NotAnswering, socketPath,
+            $"The Incus daemon is not answering on {socketPath} ({cause.GetBaseException().Message}). " +
             $"It may be stopped or restarting: start it ({SetupSteps.Restart}) and try again.", cause);
+    }
+
+    private IncusUnavailableException RemoteUnavailable(Exception cause)
+    {
+        if (HasInChain<AuthenticationException>(cause))
+        {
+            var why = _tls?.LastRejection ?? cause.GetBaseException().Message;
+            var fix = Endpoint.ServerCertificatePath is { } pinned
+                ? $"If the server was reinstalled or its certificate renewed, check the new fingerprint on the server ('incus info' there) and replace {pinned} with its server.crt" +
+                  (Endpoint.Remote is { } remote ? $" (or 'incus remote remove {remote}' and add it again)" : "") + "; otherwise you may be talking to another machine."
+                : "Pin the server's certificate (ServerCertificatePath, or 'incus remote add' which stores it under servercerts/), or give the server a certificate your system's CAs trust.";
+            return new IncusUnavailableException(IncusUnavailableReason.ServerCertificateRejected, Endpoint.ToString(),
+                $"The server at {Endpoint} was refused: {why}. {fix}", cause);
+        }
+        return new IncusUnavailableException(IncusUnavailableReason.NotAnswering, Endpoint.ToString(),
+            $"Nothing answers at {Endpoint} ({cause.GetBaseException().Message}). Check the address, that the server listens there " +
+            "('incus config get core.https_address' on the server) and that no firewall is in the way.", cause);
+    }
+
+    private void ThrowIfClientCertificateUnusable()
+    {
+        if (_tls?.ClientProblem is { } problem)
+        {
+            throw new IncusUnavailableException(IncusUnavailableReason.ClientCertificateInvalid, Endpoint.ToString(),
+                $"Cannot connect to {Endpoint}: {problem}. Give a valid certificate and key (ClientCertificatePath, ClientKeyPath), or for a remote " +
+                "of the incus CLI renew them in its config folder (remove client.crt and client.key; the next incus command creates new ones) " +
+                "and have the server trust the new one: incus config trust add-certificate client.crt (on the server).");
+        }
+    }
+
+    private static bool HasInChain<T>(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is T)
+                return true;
+        }
+        return false;
     }
 
     private static SocketError? FindSocketError(Exception? e)

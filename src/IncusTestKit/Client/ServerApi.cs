@@ -6,8 +6,15 @@ namespace IncusTestKit.Client;
 /// <summary>The server itself (<c>/1.0</c>), its projects and its host's resources.</summary>
 internal sealed class ServerApi(IncusClient client)
 {
-    public Task<ServerInfo> GetAsync(CancellationToken cancellationToken) =>
-        client.GetAsync("/1.0", IncusJsonContext.Default.ServerInfo, client.Context("Reading the server's information"), cancellationToken);
+    public async Task<ServerInfo> GetAsync(CancellationToken cancellationToken)
+    {
+        var context = client.Context("Reading the server's information");
+        var info = await client.GetAsync("/1.0", IncusJsonContext.Default.ServerInfo, context, cancellationToken).ConfigureAwait(false);
+        // An untrusted client still gets /1.0 (a public subset), and nothing else: say so here rather than at the next call.
+        if (info.Auth == "untrusted")
+            throw IncusErrorMapper.Create(DaemonCondition.NotAuthorized, context);
+        return info;
+    }
 
     /// <summary>Whether the project exists: listing an unknown project's instances answers an empty list, not an error.</summary>
     public async Task<bool> ProjectExistsAsync(string project, CancellationToken cancellationToken)

@@ -1,3 +1,5 @@
+using IncusTestKit.Errors;
+
 namespace IncusTestKit.Configuration;
 
 /// <summary>One remote of the Incus command-line client.</summary>
@@ -14,8 +16,9 @@ internal sealed class IncusRemoteConfig
 
     private readonly Dictionary<string, IncusRemote> _remotes;
 
-    public IncusRemoteConfig(IEnumerable<IncusRemote> remotes, string defaultRemote)
+    public IncusRemoteConfig(IEnumerable<IncusRemote> remotes, string defaultRemote, string configDirectory)
     {
+        ConfigDirectory = configDirectory;
         _remotes = new Dictionary<string, IncusRemote>(StringComparer.Ordinal)
         {
             [BuiltInImages.Name] = BuiltInImages,
@@ -27,6 +30,34 @@ internal sealed class IncusRemoteConfig
     }
 
     public string DefaultRemote { get; }
+
+    /// <summary>The user's client folder: <c>client.crt</c>, <c>client.key</c> and <c>servercerts/</c> live there.</summary>
+    public string ConfigDirectory { get; }
+
+    /// <summary>The endpoint of a remote: null for <c>local</c> or a <c>unix://</c> remote without a path (the default socket).</summary>
+    /// <exception cref="IncusTestKitException">The remote is unknown, or serves only images.</exception>
+    public IncusEndpoint? EndpointOf(string remote)
+    {
+        if (remote == "local")
+            return null;
+        var entry = Find(remote) ?? throw new IncusTestKitException(SandboxErrorCode.InvalidConfiguration,
+            $"Incus remote '{remote}' is not configured. Known remotes: {string.Join(", ", Names)}. Add it with 'incus remote add' or unset INCUS_REMOTE.");
+        if (entry.Address.StartsWith("unix://", StringComparison.Ordinal))
+        {
+            var path = entry.Address["unix://".Length..];
+            return path.Length == 0 ? null : IncusEndpoint.Unix(path);
+        }
+        if (entry.Protocol != "incus" || !entry.Address.StartsWith("https://", StringComparison.Ordinal))
+        {
+            throw new IncusTestKitException(SandboxErrorCode.InvalidConfiguration,
+                $"Incus remote '{remote}' ({entry.Address}, protocol {entry.Protocol}) is an image server, not an Incus daemon: sandboxes cannot run there. " +
+                "Choose a remote added with 'incus remote add NAME https://HOST:8443', or unset INCUS_REMOTE.");
+        }
+        // As the incus CLI: the server certificate accepted at 'incus remote add' is pinned; without one, the system's CAs decide.
+        var pinned = Path.Combine(ConfigDirectory, "servercerts", remote + ".crt");
+        return IncusEndpoint.Https(entry.Address, Path.Combine(ConfigDirectory, "client.crt"), Path.Combine(ConfigDirectory, "client.key"),
+            File.Exists(pinned) ? pinned : null, remote);
+    }
 
     public IEnumerable<string> Names => _remotes.Keys.Order(StringComparer.Ordinal);
 
@@ -48,6 +79,6 @@ internal sealed class IncusRemoteConfig
             remotes.AddRange(global.Remotes);
         if (user is not null)
             remotes.AddRange(user.Remotes);
-        return new IncusRemoteConfig(remotes, user?.DefaultRemote ?? global?.DefaultRemote ?? "local");
+        return new IncusRemoteConfig(remotes, user?.DefaultRemote ?? global?.DefaultRemote ?? "local", userDir);
     }
 }

@@ -4,7 +4,7 @@ using IncusTestKit.Sandboxes;
 namespace IncusTestKit.Configuration;
 
 /// <summary>The options in force after code, environment and defaults were merged.</summary>
-internal sealed record ResolvedClientOptions(string SocketPath, string Remote, string Project, string DefaultImage, SandboxType DefaultType, TimeSpan DaemonTimeout)
+internal sealed record ResolvedClientOptions(IncusEndpoint Endpoint, string Remote, string Project, string DefaultImage, SandboxType DefaultType, TimeSpan DaemonTimeout)
 {
     private static readonly TimeSpan MaxDaemonTimeout = TimeSpan.FromDays(1);
 
@@ -16,7 +16,12 @@ internal sealed record ResolvedClientOptions(string SocketPath, string Remote, s
         string? Env(string name) => string.IsNullOrWhiteSpace(environment(name)) ? null : environment(name);
 
         var remote = options.Remote ?? Env("INCUS_REMOTE") ?? remotes.DefaultRemote;
-        var socket = options.SocketPath ?? SocketOfRemote(remote, remotes) ?? Env("INCUS_SOCKET") ?? DefaultSocket(Env("INCUS_DIR"));
+        // An explicit address or socket wins over the remote, whose own socket or address wins over the socket defaults.
+        var endpoint = options.Address is { } address
+            ? IncusEndpoint.Https(address, options.ClientCertificatePath ?? Path.Combine(remotes.ConfigDirectory, "client.crt"),
+                options.ClientKeyPath ?? Path.Combine(remotes.ConfigDirectory, "client.key"), options.ServerCertificatePath)
+            : options.SocketPath is { } socketPath ? IncusEndpoint.Unix(socketPath)
+            : remotes.EndpointOf(remote) ?? IncusEndpoint.Unix(Env("INCUS_SOCKET") ?? DefaultSocket(Env("INCUS_DIR")));
         var project = options.Project ?? Env("INCUS_PROJECT") ?? remotes.ProjectOf(remote) ?? "default";
         var image = options.DefaultImage ?? Env("ISB_IMAGE") ?? FallbackImage;
         var daemonTimeout = options.DaemonTimeout ?? DaemonTimeoutFromEnvironment(Env("ISB_DAEMON_TIMEOUT")) ?? SandboxClientOptions.DefaultDaemonTimeout;
@@ -25,7 +30,7 @@ internal sealed record ResolvedClientOptions(string SocketPath, string Remote, s
             throw new ArgumentOutOfRangeException(nameof(options), daemonTimeout,
                 "SandboxClientOptions.DaemonTimeout must be more than zero and at most a day, or Timeout.InfiniteTimeSpan for no bound.");
         }
-        return new ResolvedClientOptions(socket, remote, project, image, options.DefaultType ?? SandboxType.Container, daemonTimeout);
+        return new ResolvedClientOptions(endpoint, remote, project, image, options.DefaultType ?? SandboxType.Container, daemonTimeout);
     }
 
     // Seconds, as the other variables are plain values; 0 turns the bound off, as --daemon-timeout 0 does.
@@ -47,22 +52,5 @@ internal sealed record ResolvedClientOptions(string SocketPath, string Remote, s
         if (incusDir is not null)
             return Path.Combine(incusDir, "unix.socket");
         return File.Exists("/run/incus/unix.socket") ? "/run/incus/unix.socket" : FallbackSocket;
-    }
-
-    // "local" is always the Unix socket; another remote is usable only when it is a Unix socket too.
-    private static string? SocketOfRemote(string remote, IncusRemoteConfig remotes)
-    {
-        if (remote == "local")
-            return null;
-        var entry = remotes.Find(remote) ?? throw new IncusTestKitException(SandboxErrorCode.InvalidConfiguration,
-            $"Incus remote '{remote}' is not configured. Known remotes: {string.Join(", ", remotes.Names)}. Add it with 'incus remote add' or unset INCUS_REMOTE.");
-        if (entry.Address.StartsWith("unix://", StringComparison.Ordinal))
-        {
-            var path = entry.Address["unix://".Length..];
-            return path.Length == 0 ? null : path;
-        }
-        throw new IncusTestKitException(SandboxErrorCode.InvalidConfiguration,
-            $"Incus remote '{remote}' ({entry.Address}, protocol {entry.Protocol}) is not reachable through a Unix socket; " +
-            "remote servers over HTTPS are not supported in this version. Use the local daemon (unset INCUS_REMOTE).");
     }
 }

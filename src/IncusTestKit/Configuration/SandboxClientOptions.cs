@@ -14,9 +14,29 @@ public sealed record SandboxClientOptions
     /// else <c>/run/incus/unix.socket</c> when it exists, else <c>/var/lib/incus/unix.socket</c>.</summary>
     public string? SocketPath { get; init; }
 
-    /// <summary>The Incus client remote to use (from <c>~/.config/incus/config.yml</c>). Default: <c>INCUS_REMOTE</c>,
-    /// else <c>local</c>. Only remotes reached over a Unix socket are supported in this version.</summary>
+    /// <summary>The Incus client remote to use (from <c>~/.config/incus/config.yml</c>, or <c>$INCUS_CONF/config.yml</c>).
+    /// Default: <c>INCUS_REMOTE</c>, else the config's default remote, else <c>local</c>. An <c>https://</c> remote is
+    /// reached with the client certificate beside that file (<c>client.crt</c>, <c>client.key</c>) and the server
+    /// certificate pinned in <c>servercerts/&lt;remote&gt;.crt</c> (without it, the system's CAs must trust the server),
+    /// exactly as the <c>incus</c> CLI does.</summary>
     public string? Remote { get; init; }
+
+    /// <summary>A remote server's address, <c>https://host:port</c> (port 8443 when omitted); wins over
+    /// <see cref="SocketPath"/> and <see cref="Remote"/>. The server must trust <see cref="ClientCertificatePath"/>
+    /// (<c>incus config trust add-certificate</c> on the server).</summary>
+    public string? Address { get; init; }
+
+    /// <summary>The PEM client certificate for <see cref="Address"/>. Default: <c>client.crt</c> in the incus client's
+    /// config folder (<c>INCUS_CONF</c>, else <c>~/.config/incus</c>).</summary>
+    public string? ClientCertificatePath { get; init; }
+
+    /// <summary>The PEM private key of <see cref="ClientCertificatePath"/>. Default: <c>client.key</c> beside the default certificate.</summary>
+    public string? ClientKeyPath { get; init; }
+
+    /// <summary>The PEM certificate the server at <see cref="Address"/> must present (pinned, as the incus CLI's
+    /// <c>servercerts/</c>). Default: none, and the server's certificate must be trusted by the system's CAs. The
+    /// server's certificate is always verified.</summary>
+    public string? ServerCertificatePath { get; init; }
 
     /// <summary>The Incus project every sandbox lives in. Default: <c>INCUS_PROJECT</c>, else <c>default</c>.</summary>
     public string? Project { get; init; }

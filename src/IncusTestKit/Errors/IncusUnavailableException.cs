@@ -14,7 +14,7 @@ public sealed class IncusUnavailableException : IncusTestKitException
     /// <summary>Why the daemon could not be reached.</summary>
     public IncusUnavailableReason Reason { get; }
 
-    /// <summary>The Unix socket that was tried.</summary>
+    /// <summary>The Unix socket that was tried, or for a remote server its address (see <see cref="Configuration.IncusEndpoint"/>).</summary>
     public string SocketPath { get; }
 
     /// <summary>

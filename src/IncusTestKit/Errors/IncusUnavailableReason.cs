@@ -8,8 +8,16 @@ public enum IncusUnavailableReason
     /// <summary>The socket exists but this user may not open it.</summary>
     PermissionDenied,
     /// <summary>
-    /// The socket exists but the daemon refused or dropped the connection, or did not answer within
+    /// The socket exists (or, for a remote server, the address was given) but the daemon refused or dropped the connection, or did not answer within
     /// <see cref="Configuration.SandboxClientOptions.DaemonTimeout"/> (then <see cref="IncusUnavailableException.Waited"/> says how long it was given).
     /// </summary>
     NotAnswering,
+    /// <summary>A remote server presented a certificate that is not the pinned one (or, with none pinned, one the
+    /// system's CAs do not trust): the connection was refused before anything was sent.</summary>
+    ServerCertificateRejected,
+    /// <summary>A remote server does not trust this client's certificate (it answered "not authorized"): add it to the
+    /// server's trust store.</summary>
+    ClientNotTrusted,
+    /// <summary>The client certificate or key for a remote server is missing, unreadable, expired or not yet valid.</summary>
+    ClientCertificateInvalid,
 }

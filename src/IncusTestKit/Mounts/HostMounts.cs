@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using IncusTestKit.Client;
 using IncusTestKit.Client.Models;
+using IncusTestKit.Configuration;
 using IncusTestKit.Errors;
 using IncusTestKit.Exec;
 using IncusTestKit.Files;
@@ -72,10 +73,19 @@ internal static class HostMounts
     /// </summary>
     /// <param name="options">The request.</param>
     /// <param name="type">The sandbox's type.</param>
-    /// <param name="socketPath">The daemon's socket, whose folder is never mounted unless forced.</param>
-    public static MountOptions Validate(MountOptions options, SandboxType type, string socketPath)
+    /// <param name="endpoint">Where the daemon is: the folder of its socket is never mounted unless forced, and a remote
+    /// daemon cannot mount this machine's folders at all.</param>
+    public static MountOptions Validate(MountOptions options, SandboxType type, IncusEndpoint endpoint)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // The daemon mounts a path of its own machine; from here there is no way to tell whether a remote one has the same folder.
+        if (endpoint.IsRemote)
+        {
+            throw new MountException(
+                $"Cannot mount '{options.Source}': the sandbox runs on the remote server {endpoint}, and a host-folder mount takes the folder " +
+                "from the daemon's machine, not this one. Copy the files in instead (Sandbox.Files, dotnet isb push), or use a local daemon.");
+        }
+        var socketPath = endpoint.SocketPath!;
         if (!Enum.IsDefined(options.Mode))
             throw new ArgumentOutOfRangeException(nameof(options), options.Mode, "MountOptions.Mode must be Overlay, ReadOnly or ReadWrite.");
         if (string.IsNullOrEmpty(options.Source) || !Path.IsPathFullyQualified(options.Source))

@@ -28,7 +28,7 @@ public sealed partial class Sandbox
     /// <exception cref="SandboxNotRunningException">An overlay was asked for a stopped sandbox.</exception>
     public async Task<MountInfo> MountAsync(MountOptions options, CancellationToken cancellationToken = default)
     {
-        var mount = HostMounts.Validate(options, Type, _client.SocketPath);
+        var mount = HostMounts.Validate(options, Type, _client.Endpoint);
         var incus = _client.Incus;
         var shifting = HostMounts.SupportsShiftAsync(incus, cancellationToken);
         var instance = await incus.Instances.GetAsync(Name, cancellationToken).ConfigureAwait(false);

@@ -62,7 +62,7 @@ public sealed partial class SandboxClient
         var context = Incus.Instances.Context($"Creating sandbox '{name}'", name) with { Image = image.ToString() };
         if (!Enum.IsDefined(options.Network))
             throw new ArgumentOutOfRangeException(nameof(options), options.Network, "SandboxOptions.Network must be Default or None.");
-        var mounts = (options.Mounts ?? []).Select(m => HostMounts.Validate(m, type, SocketPath)).ToList();
+        var mounts = (options.Mounts ?? []).Select(m => HostMounts.Validate(m, type, Endpoint)).ToList();
         HostMounts.EnsureDistinctTargets(mounts);
         Log.CreatingSandbox(Logger, name, image);
 

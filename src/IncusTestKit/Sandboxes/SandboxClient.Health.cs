@@ -23,11 +23,19 @@ public sealed partial class SandboxClient
         {
             server = await GetServerInfoAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (IncusUnavailableException e) when (Endpoint.IsRemote)
+        {
+            // A remote server: no socket file nor group, but an address, certificates and trust, each with its fix in the message.
+            checks.Add(e.Reason is IncusUnavailableReason.NotAnswering
+                ? new HealthCheck("server", CheckStatus.Failed, $"{Endpoint} does not answer", e.Message)
+                : new HealthCheck("certificates", CheckStatus.Failed, e.Reason.ToString(), e.Message));
+            return checks;
+        }
         catch (IncusUnavailableException e)
         {
             checks.Add(e.Reason == IncusUnavailableReason.SocketMissing
-                ? new HealthCheck("socket", CheckStatus.Failed, $"{SocketPath} does not exist", $"Incus is not installed or not started: {SetupSteps.FromScratch}. Or point INCUS_SOCKET at the right socket")
-                : new HealthCheck("socket", CheckStatus.Ok, $"{SocketPath} exists"));
+                ? new HealthCheck("socket", CheckStatus.Failed, $"{Endpoint} does not exist", $"Incus is not installed or not started: {SetupSteps.FromScratch}. Or point INCUS_SOCKET at the right socket")
+                : new HealthCheck("socket", CheckStatus.Ok, $"{Endpoint} exists"));
             checks.Add(e.Reason == IncusUnavailableReason.PermissionDenied
                 ? new HealthCheck("permissions", CheckStatus.Failed, "this user may not open the socket", $"Run as root, or join the socket's group (usually incus-admin): {SetupSteps.JoinGroup}")
                 : NotAnswering(e));
@@ -53,8 +61,16 @@ public sealed partial class SandboxClient
 
     private async Task CheckServerAsync(IncusServerInfo server, List<HealthCheck> checks, CancellationToken cancellationToken)
     {
-        checks.Add(new HealthCheck("socket", CheckStatus.Ok, SocketPath));
-        checks.Add(new HealthCheck("permissions", CheckStatus.Ok, "the socket accepts this user"));
+        if (Endpoint.IsRemote)
+        {
+            checks.Add(new HealthCheck("server", CheckStatus.Ok, Endpoint.ToString()));
+            checks.Add(new HealthCheck("certificates", CheckStatus.Ok, "the server's certificate is verified and it trusts this client"));
+        }
+        else
+        {
+            checks.Add(new HealthCheck("socket", CheckStatus.Ok, Endpoint.ToString()));
+            checks.Add(new HealthCheck("permissions", CheckStatus.Ok, "the socket accepts this user"));
+        }
         var missing = RequiredExtensions.Except(server.ApiExtensions).ToList();
         checks.Add(missing.Count == 0
             ? new HealthCheck("daemon", CheckStatus.Ok, $"Incus {server.ServerVersion}, API {server.ApiVersion}, project '{Project}'")

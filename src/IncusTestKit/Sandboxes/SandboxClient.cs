@@ -30,6 +30,8 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     /// <exception cref="IncusTestKitException">The remote named by the options or <c>INCUS_REMOTE</c> is unknown or unsupported,
     /// or <c>ISB_DAEMON_TIMEOUT</c> is not a number of seconds.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="SandboxClientOptions.DaemonTimeout"/> is zero, negative or over a day.</exception>
+    /// <exception cref="ArgumentException"><see cref="SandboxClientOptions.Address"/> is not an https address. (Certificates
+    /// that are missing, expired or refused are reported by the first call, as <see cref="IncusUnavailableException"/>.)</exception>
     public SandboxClient(SandboxClientOptions? options = null)
     {
         _remotes = IncusRemoteConfig.Load(Environment.GetEnvironmentVariable);
@@ -37,7 +39,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
         var loggers = options?.LoggerFactory ?? NullLoggerFactory.Instance;
         Logger = loggers.CreateLogger<SandboxClient>();
         SandboxLogger = loggers.CreateLogger<Sandbox>();
-        Incus = new IncusClient(_options.SocketPath, _options.Project, _options.DaemonTimeout, loggers.CreateLogger<IncusClient>());
+        Incus = new IncusClient(_options.Endpoint, _options.Project, _options.DaemonTimeout, loggers.CreateLogger<IncusClient>());
         Ownership = new SandboxOwnership(this);
         DestroyOnSignal = options?.DestroyOnSignal ?? true;
     }
@@ -56,8 +58,8 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     /// <summary>See <see cref="SandboxClientOptions.DestroyOnSignal"/>.</summary>
     internal bool DestroyOnSignal { get; }
 
-    /// <summary>The Unix socket this client talks to.</summary>
-    public string SocketPath => _options.SocketPath;
+    /// <summary>Where this client reaches the daemon: its Unix socket, or a remote server's address and certificates.</summary>
+    public IncusEndpoint Endpoint => _options.Endpoint;
 
     /// <summary>The Incus project every call is scoped to.</summary>
     public string Project => _options.Project;

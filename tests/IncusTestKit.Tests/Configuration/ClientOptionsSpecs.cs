@@ -7,7 +7,7 @@ namespace IncusTestKit.Tests.Configuration;
 
 public sealed class ClientOptionsSpecs
 {
-    private static readonly IncusRemoteConfig BuiltIn = new([], "local");
+    private static readonly IncusRemoteConfig BuiltIn = new([], "local", "/conf");
 
     private static Func<string, string?> Env(params (string Name, string Value)[] values) =>
         name => values.FirstOrDefault(v => v.Name == name).Value;
@@ -21,7 +21,7 @@ public sealed class ClientOptionsSpecs
         resolved.Remote.ShouldBe("local");
         resolved.DefaultImage.ShouldBe("isb/debian12");
         resolved.DefaultType.ShouldBe(SandboxType.Container);
-        resolved.SocketPath.ShouldEndWith("unix.socket");
+        resolved.Endpoint.SocketPath.ShouldEndWith("unix.socket");
     }
 
     [Fact]
@@ -30,7 +30,7 @@ public sealed class ClientOptionsSpecs
         var resolved = ResolvedClientOptions.Resolve(new SandboxClientOptions(),
             Env(("INCUS_SOCKET", "/env/socket"), ("INCUS_PROJECT", "envproject"), ("ISB_IMAGE", "isb/busybox")), BuiltIn);
 
-        resolved.SocketPath.ShouldBe("/env/socket");
+        resolved.Endpoint.SocketPath.ShouldBe("/env/socket");
         resolved.Project.ShouldBe("envproject");
         resolved.DefaultImage.ShouldBe("isb/busybox");
     }
@@ -42,7 +42,7 @@ public sealed class ClientOptionsSpecs
             new SandboxClientOptions { SocketPath = "/code/socket", Project = "codeproject", DefaultImage = "x", DefaultType = SandboxType.VirtualMachine },
             Env(("INCUS_SOCKET", "/env/socket"), ("INCUS_PROJECT", "envproject"), ("ISB_IMAGE", "isb/busybox")), BuiltIn);
 
-        resolved.SocketPath.ShouldBe("/code/socket");
+        resolved.Endpoint.SocketPath.ShouldBe("/code/socket");
         resolved.Project.ShouldBe("codeproject");
         resolved.DefaultImage.ShouldBe("x");
         resolved.DefaultType.ShouldBe(SandboxType.VirtualMachine);
@@ -50,29 +50,79 @@ public sealed class ClientOptionsSpecs
 
     [Fact]
     public void INCUS_DIR_locates_the_socket() =>
-        ResolvedClientOptions.Resolve(new SandboxClientOptions(), Env(("INCUS_DIR", "/srv/incus")), BuiltIn).SocketPath.ShouldBe("/srv/incus/unix.socket");
+        ResolvedClientOptions.Resolve(new SandboxClientOptions(), Env(("INCUS_DIR", "/srv/incus")), BuiltIn).Endpoint.SocketPath.ShouldBe("/srv/incus/unix.socket");
 
     [Fact]
     public void A_remote_on_a_unix_socket_gives_its_socket_and_project()
     {
-        var remotes = new IncusRemoteConfig([new IncusRemote("other", "unix:///run/other.socket", "incus", false, "team")], "local");
+        var remotes = new IncusRemoteConfig([new IncusRemote("other", "unix:///run/other.socket", "incus", false, "team")], "local", "/conf");
 
         var resolved = ResolvedClientOptions.Resolve(new SandboxClientOptions(), Env(("INCUS_REMOTE", "other")), remotes);
 
-        resolved.SocketPath.ShouldBe("/run/other.socket");
+        resolved.Endpoint.SocketPath.ShouldBe("/run/other.socket");
         resolved.Project.ShouldBe("team");
     }
 
     [Fact]
-    public void An_https_remote_is_refused_with_the_reason()
+    public void An_https_remote_uses_the_client_certificate_of_the_config_folder_and_pins_its_server_certificate()
     {
-        var remotes = new IncusRemoteConfig([new IncusRemote("prod", "https://10.0.0.1:8443", "incus", false, null)], "local");
+        var folder = Directory.CreateTempSubdirectory("isbt-conf-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(folder, "servercerts"));
+            File.WriteAllText(Path.Combine(folder, "servercerts", "prod.crt"), "");
+            var remotes = new IncusRemoteConfig([new IncusRemote("prod", "https://10.0.0.1", "incus", false, "team")], "local", folder);
 
-        var error = Should.Throw<IncusTestKitException>(() => ResolvedClientOptions.Resolve(new SandboxClientOptions { Remote = "prod" }, Env(), remotes));
+            var endpoint = ResolvedClientOptions.Resolve(new SandboxClientOptions(), Env(("INCUS_REMOTE", "prod")), remotes).Endpoint;
+
+            endpoint.IsRemote.ShouldBeTrue();
+            endpoint.Address.ShouldBe(new Uri("https://10.0.0.1:8443"));
+            endpoint.ClientCertificatePath.ShouldBe(Path.Combine(folder, "client.crt"));
+            endpoint.ClientKeyPath.ShouldBe(Path.Combine(folder, "client.key"));
+            endpoint.ServerCertificatePath.ShouldBe(Path.Combine(folder, "servercerts", "prod.crt"));
+            endpoint.ToString().ShouldBe("https://10.0.0.1:8443 (remote 'prod')");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void An_https_remote_without_a_pinned_certificate_is_verified_by_the_system_CAs()
+    {
+        var remotes = new IncusRemoteConfig([new IncusRemote("prod", "https://incus.example:9443", "incus", false, null)], "local", "/nonexistent/isbt");
+
+        var endpoint = ResolvedClientOptions.Resolve(new SandboxClientOptions { Remote = "prod" }, Env(), remotes).Endpoint;
+
+        endpoint.Address!.Port.ShouldBe(9443);
+        endpoint.ServerCertificatePath.ShouldBeNull();
+    }
+
+    [Fact]
+    public void An_image_server_remote_is_refused_with_the_reason()
+    {
+        var error = Should.Throw<IncusTestKitException>(() => ResolvedClientOptions.Resolve(new SandboxClientOptions { Remote = "images" }, Env(), BuiltIn));
 
         error.Code.ShouldBe(SandboxErrorCode.InvalidConfiguration);
-        error.Message.ShouldContain("not supported");
+        error.Message.ShouldContain("image server");
     }
+
+    [Fact]
+    public void An_address_in_code_wins_over_the_socket_and_the_remote()
+    {
+        var resolved = ResolvedClientOptions.Resolve(
+            new SandboxClientOptions { Address = "https://[::1]:8443", SocketPath = "/code/socket", ClientCertificatePath = "/c.crt", ClientKeyPath = "/c.key", ServerCertificatePath = "/s.crt" },
+            Env(("INCUS_REMOTE", "nope")), BuiltIn);
+
+        resolved.Endpoint.Address.ShouldBe(new Uri("https://[::1]:8443"));
+        resolved.Endpoint.SocketPath.ShouldBeNull();
+        (resolved.Endpoint.ClientCertificatePath, resolved.Endpoint.ClientKeyPath, resolved.Endpoint.ServerCertificatePath).ShouldBe(("/c.crt", "/c.key", "/s.crt"));
+    }
+
+    [Fact]
+    public void An_address_that_is_not_https_is_refused() =>
+        Should.Throw<ArgumentException>(() => ResolvedClientOptions.Resolve(new SandboxClientOptions { Address = "http://10.0.0.1:8443" }, Env(), BuiltIn));
 
     [Fact]
     public void An_unknown_remote_lists_the_known_ones() =>

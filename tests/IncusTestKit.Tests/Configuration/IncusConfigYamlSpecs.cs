@@ -43,7 +43,7 @@ public sealed class IncusConfigYamlSpecs
     [Fact]
     public void Local_is_always_the_unix_socket_and_images_is_built_in()
     {
-        var remotes = new IncusRemoteConfig([new IncusRemote("local", "https://elsewhere", "incus", false, "p")], "local");
+        var remotes = new IncusRemoteConfig([new IncusRemote("local", "https://elsewhere", "incus", false, "p")], "local", "/conf");
 
         remotes.Find("local")!.Address.ShouldBe("unix://");
         remotes.Find("local")!.Project.ShouldBe("p");

@@ -208,7 +208,7 @@ public sealed class MountSafetySpecs(MountableBusyboxSandbox shared) : IClassFix
         {
             Image = TestImages.Busybox,
             Name = name,
-            Mounts = [new MountOptions(Path.GetDirectoryName(client.SocketPath)!, "/incus") { Mode = MountMode.ReadOnly }],
+            Mounts = [new MountOptions(Path.GetDirectoryName(client.Endpoint.SocketPath)!, "/incus") { Mode = MountMode.ReadOnly }],
         }, Ct));
         (await client.ListAsync(prefix: name, cancellationToken: Ct)).ShouldBeEmpty();
     }
