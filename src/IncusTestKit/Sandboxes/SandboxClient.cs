@@ -40,6 +40,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
         Incus = new IncusClient(_options.SocketPath, _options.Project, _options.DaemonTimeout, loggers.CreateLogger<IncusClient>());
         Ownership = new SandboxOwnership(this);
         DestroyOnSignal = options?.DestroyOnSignal ?? true;
+        WatchForCrash = options?.WatchForCrash ?? false;
     }
 
     internal IncusClient Incus { get; }
@@ -55,6 +56,9 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
 
     /// <summary>See <see cref="SandboxClientOptions.DestroyOnSignal"/>.</summary>
     internal bool DestroyOnSignal { get; }
+
+    /// <summary>See <see cref="SandboxClientOptions.WatchForCrash"/>.</summary>
+    internal bool WatchForCrash { get; }
 
     /// <summary>The Unix socket this client talks to.</summary>
     public string SocketPath => _options.SocketPath;
