@@ -1,2 +1,2 @@
-// Started by the SDK (CrashWatcher.StartOnce) with: OWNER SOCKET PROJECT. Writes nothing; the exit code says how it went.
+// Started by the SDK (CrashWatcher.StartOnce) with: OWNER SOCKET PROJECT RUNTIMECONFIG. Writes nothing; the exit code says how it went.
 return await IncusTestKit.Sandboxes.CrashWatcher.RunAsync(args);

@@ -45,7 +45,7 @@ public sealed class CrashWatcherSpecs
 
             (await Poll.UntilAsync(async () => !(await ExistingAsync(names)).Any(), Bound))
                 .ShouldBeTrue($"still there {Bound.TotalSeconds:0} s after the kill: {string.Join(", ", await ExistingAsync(names))}");
-            TestContext.Current.SendDiagnosticMessage($"Destroyed {killed.Elapsed.TotalSeconds:0.0} s after SIGKILL");
+            TestContext.Current.TestOutputHelper!.WriteLine($"Destroyed {killed.Elapsed.TotalSeconds:0.0} s after SIGKILL");
             (await Poll.UntilAsync(() => Task.FromResult(!IsRunning(watcher)), TimeSpan.FromSeconds(10))).ShouldBeTrue("the watcher exits after its sweep");
             (await ExistingAsync([live, kept])).ShouldBe([live, kept], ignoreOrder: true);
         }

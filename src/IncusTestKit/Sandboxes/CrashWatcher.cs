@@ -76,7 +76,8 @@ internal static partial class CrashWatcher
             UseShellExecute = false,
         };
         // "$@" is the watcher's command line; the trailing & lets sh exit at once, which orphans the watcher.
-        foreach (var argument in new[] { "-c", "\"$@\" </dev/null >/dev/null 2>&1 &", "sh", DotnetHost(), "exec", "--runtimeconfig", RuntimeConfig(), watcher, owner, client.SocketPath, client.Project })
+        var runtimeConfig = RuntimeConfig();
+        foreach (var argument in new[] { "-c", "\"$@\" </dev/null >/dev/null 2>&1 &", "sh", DotnetHost(), "exec", "--runtimeconfig", runtimeConfig, watcher, owner, client.SocketPath, client.Project, runtimeConfig })
             start.ArgumentList.Add(argument);
         // Not CliWrap: the core package takes no dependency for one fire-and-forget start whose output is discarded.
         using var shell = Process.Start(start) ?? throw new InvalidOperationException("/bin/sh did not start");
@@ -84,7 +85,10 @@ internal static partial class CrashWatcher
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await shell.WaitForExitAsync(bound.Token).ConfigureAwait(false);
         if (shell.ExitCode != 0)
+        {
+            File.Delete(runtimeConfig);
             throw new InvalidOperationException($"/bin/sh exited with {shell.ExitCode}: {await shell.StandardError.ReadToEndAsync(bound.Token).ConfigureAwait(false)}");
+        }
         Log.WatcherStarted(client.Logger, watcher, Environment.ProcessId);
     }
 
@@ -102,33 +106,38 @@ internal static partial class CrashWatcher
     }
 
     /// <summary>
-    /// A runtime config naming the runtime this process runs on (so it is installed), written once per version: the
-    /// watcher's own does not travel with a package's lib folder. Written beside and then moved, so a reader never sees
-    /// half a file.
+    /// A runtime config naming the runtime this process runs on (so it is installed): the watcher's own does not travel
+    /// with a package's lib folder. One per start, under a name nobody can guess and that must not exist yet, so no other
+    /// user of the temp folder can plant one (a runtime config can name startup hooks); the watcher deletes it once started.
     /// </summary>
     private static string RuntimeConfig()
     {
-        var version = Environment.Version.ToString(3);
-        var path = Path.Combine(Path.GetTempPath(), $"isb-watcher-{version}.runtimeconfig.json");
-        if (!File.Exists(path))
-        {
-            var temporary = $"{path}.{Guid.NewGuid():N}";
-            File.WriteAllText(temporary, $$$$"""{"runtimeOptions":{"tfm":"net{{{{Environment.Version.Major}}}}.0","framework":{"name":"Microsoft.NETCore.App","version":"{{{{version}}}}"},"configProperties":{"System.Globalization.Invariant":true}}}""");
-            File.Move(temporary, path, overwrite: true);
-        }
+        var path = Path.Combine(Path.GetTempPath(), $"isb-watcher-{Guid.NewGuid():N}.runtimeconfig.json");
+        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        using var writer = new StreamWriter(file);
+        writer.Write($$$$"""{"runtimeOptions":{"tfm":"net{{{{Environment.Version.Major}}}}.0","framework":{"name":"Microsoft.NETCore.App","version":"{{{{Environment.Version.ToString(3)}}}}"},"configProperties":{"System.Globalization.Invariant":true}}}""");
         return path;
     }
 
     /// <summary>
-    /// The watcher's main: <c>OWNER SOCKET PROJECT</c>. Waits for the owner (an <see cref="OwnerProcess"/> label) to be
-    /// gone, then destroys its sandboxes in that project, retrying a failed sweep twice.
+    /// The watcher's main: <c>OWNER SOCKET PROJECT RUNTIMECONFIG</c>. Deletes its runtime config (read by now), waits for
+    /// the owner (an <see cref="OwnerProcess"/> label) to be gone, then destroys its sandboxes in that project, retrying
+    /// a failed sweep twice.
     /// </summary>
     /// <returns>0 when nothing of the owner's is left (or the owner outlived <see cref="MaxLifetime"/>), 1 when some is, 2 on bad arguments.</returns>
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length != 3 || OwnerProcess.TryParse(args[0]) is not { } owner)
+        if (args.Length != 4 || OwnerProcess.TryParse(args[0]) is not { } owner)
             return 2;
         _ = setsid(); // Fails only when already a group leader, which the orphaned child of sh is not.
+        try
+        {
+            File.Delete(args[3]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A stray file in the temp folder, not a reason to leave sandboxes behind.
+        }
         var lifetime = Stopwatch.StartNew();
         while (!owner.IsGone())
         {
