@@ -1,5 +1,5 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using IncusTestKit.Configuration;
 using IncusTestKit.Diagnostics;
@@ -31,12 +31,14 @@ internal static partial class CrashWatcher
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(1);
 
     private const int Attempts = 3;
-    private static int _started;
 
-    /// <summary>Starts this process's watcher, once per process, in the background; never throws.</summary>
+    // One watcher per daemon and project this process makes sandboxes in (a watcher sweeps one project).
+    private static readonly ConcurrentDictionary<(string Socket, string Project), byte> Started = new();
+
+    /// <summary>Starts the watcher of this process, the client's daemon and project, once, in the background; never throws.</summary>
     public static void StartOnce(SandboxClient client)
     {
-        if (Interlocked.Exchange(ref _started, 1) == 1)
+        if (!Started.TryAdd((client.SocketPath, client.Project), 0))
             return;
         _ = Task.Run(async () =>
         {
