@@ -71,14 +71,15 @@ public sealed class CrashWatcherSpecs
     /// <summary>The probe's HeldRun: a test process holding a class and an assembly sandbox made by the fixtures.</summary>
     private sealed class HeldProbe : IAsyncDisposable
     {
-        private readonly string _namesFile;
-        private readonly CommandTask<CommandResult> _run;
+        private readonly string _namesFile = Path.Combine(Path.GetTempPath(), $"isbt-held-{Guid.NewGuid():N}");
         private readonly CancellationTokenSource _end = new();
+        private readonly CommandTask<CommandResult> _run;
 
-        private HeldProbe(string namesFile, CommandTask<CommandResult> run)
+        private HeldProbe()
         {
-            _namesFile = namesFile;
-            _run = run;
+            // Ended with SIGINT when a spec fails before it ends the probe itself: its exit cleanup destroys its sandboxes.
+            _run = ProbeRun.Command(["HeldRun"], new Dictionary<string, string?> { ["ISB_PROBE_NAMES_FILE"] = _namesFile })
+                .ExecuteAsync(CancellationToken.None, _end.Token);
         }
 
         public string[] Names { get; private set; } = [];
@@ -87,19 +88,28 @@ public sealed class CrashWatcherSpecs
 
         public static async Task<HeldProbe> StartAsync()
         {
-            var namesFile = Path.Combine(Path.GetTempPath(), $"isbt-held-{Guid.NewGuid():N}");
-            var end = new CancellationTokenSource();
-            var run = ProbeRun.Command(["HeldRun"], new Dictionary<string, string?> { ["ISB_PROBE_NAMES_FILE"] = namesFile })
-                .ExecuteAsync(CancellationToken.None, end.Token);
-            var probe = new HeldProbe(namesFile, run);
-            (await Poll.UntilAsync(() => Task.FromResult(File.Exists(namesFile) || run.Task.IsCompleted), TimeSpan.FromSeconds(120)))
+            var probe = new HeldProbe();
+            try
+            {
+                await probe.WaitUntilHeldAsync();
+                return probe;
+            }
+            catch
+            {
+                await probe.DisposeAsync();
+                throw;
+            }
+        }
+
+        private async Task WaitUntilHeldAsync()
+        {
+            (await Poll.UntilAsync(() => Task.FromResult(File.Exists(_namesFile) || _run.Task.IsCompleted), TimeSpan.FromSeconds(120)))
                 .ShouldBeTrue("the probe made no sandboxes within 120 s");
-            run.Task.IsCompleted.ShouldBeFalse("the probe ended before it held its sandboxes");
-            probe.Names = await File.ReadAllLinesAsync(namesFile, Ct);
-            (await Poll.UntilAsync(() => Task.FromResult(WatcherOf(run.ProcessId) is not null), TimeSpan.FromSeconds(20)))
+            _run.Task.IsCompleted.ShouldBeFalse("the probe ended before it held its sandboxes");
+            Names = await File.ReadAllLinesAsync(_namesFile, Ct);
+            (await Poll.UntilAsync(() => Task.FromResult(WatcherOf(_run.ProcessId) is not null), TimeSpan.FromSeconds(20)))
                 .ShouldBeTrue("no crash watcher was started for the probe");
-            probe.Watcher = WatcherOf(run.ProcessId)!.Value;
-            return probe;
+            Watcher = WatcherOf(_run.ProcessId)!.Value;
         }
 
         public Task KillAsync() =>
@@ -149,12 +159,12 @@ public sealed class CrashWatcherSpecs
         return null;
     }
 
-    private static bool IsRunning(int pid) => OwnerProcessStat(pid) is { } stat && stat.Split(' ')[2] is not ("Z" or "X");
+    private static bool IsRunning(int pid) => StatOf(pid) is { } stat && stat.Split(' ')[2] is not ("Z" or "X");
 
     /// <summary>Field 6 of /proc/PID/stat (fields counted after the command's closing parenthesis).</summary>
-    private static int SessionOf(int pid) => int.Parse(OwnerProcessStat(pid)!.Split(' ')[5], CultureInfo.InvariantCulture);
+    private static int SessionOf(int pid) => int.Parse(StatOf(pid)!.Split(' ')[5], CultureInfo.InvariantCulture);
 
-    private static string? OwnerProcessStat(int pid)
+    private static string? StatOf(int pid)
     {
         try
         {
