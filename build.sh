@@ -55,6 +55,14 @@ run_samples() {
         echo "samples: FAILED (output above)"
         return 1
     fi
+    # samples/XunitSandbox: xUnit tests on the host with the repository in a sandbox ([SandboxFact], RepositorySandbox).
+    # Never skipped here: a sample that silently skips shows nothing.
+    if ISB_REQUIRE_INCUS=1 dotnet test samples/XunitSandbox -c Release -nologo -v:m && [ ! -e samples/XunitSandbox/counted.txt ]; then
+        echo "samples: XunitSandbox passed"
+    else
+        echo "samples: XunitSandbox FAILED (output above)"
+        return 1
+    fi
 }
 
 run_tests() {

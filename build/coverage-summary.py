@@ -5,7 +5,7 @@ Usage: build/coverage-summary.py RESULTS_DIR [MINIMUM_PERCENT]
 
 Every test project writes its own cobertura file, and the CLI's tests run SDK code too, so a
 line counts as covered when any file says it was hit (keyed by source file and line number).
-A package is a folder of src/ with a project in it; its lines are those of its source files.
+A package is a folder of src/ with a packable project in it; its lines are those of its source files.
 Prints "coverage: IncusTestKit NN.N% lines, ..." and exits 1 when a package with code is below
 the minimum (80 unless given), when a package with source files was not measured at all, or
 when the run left no coverage. A package without source files says "no code yet"; one that was
@@ -34,9 +34,14 @@ def has_sources(package):
                for f in glob.glob(os.path.join(src, package, "**", "*.cs"), recursive=True))
 
 
-# package folder -> assembly name (the CLI's is dotnet-isb)
+def is_packable(project):
+    return not re.search(r"<IsPackable>\s*false\s*</IsPackable>", open(project, encoding="utf-8").read())
+
+
+# package folder -> assembly name (the CLI's is dotnet-isb). A project that is no package is left out: the crash
+# watcher is a Main that calls the SDK's CrashWatcher, and runs only as a process of its own.
 packages = dict(sorted((os.path.basename(os.path.dirname(p)), assembly_of(p))
-                       for p in glob.glob(os.path.join(src, "*", "*.csproj"))))
+                       for p in glob.glob(os.path.join(src, "*", "*.csproj")) if is_packable(p)))
 
 # (source file relative to src/, line) -> the most hits any test project saw.
 hits = {}

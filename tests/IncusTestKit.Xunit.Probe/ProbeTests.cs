@@ -196,3 +196,20 @@ public sealed class PooledTests() : SandboxTest(new SandboxOptions { Image = "is
         await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
     }
 }
+
+/// <summary>
+/// Makes a class and an assembly sandbox through the fixtures, writes their names to the file named by
+/// ISB_PROBE_NAMES_FILE, and holds on until that file is deleted (a normal end) or the process is killed.
+/// </summary>
+public sealed class HeldRun(Busybox fixture, AssemblyBusybox assembly) : IClassFixture<Busybox>
+{
+    [SandboxFact]
+    public async Task Holds_its_sandboxes()
+    {
+        var names = Environment.GetEnvironmentVariable("ISB_PROBE_NAMES_FILE")!;
+        await File.WriteAllLinesAsync($"{names}.tmp", [fixture.Sandbox.Name, assembly.Sandbox.Name], TestContext.Current.CancellationToken);
+        File.Move($"{names}.tmp", names); // Whole or not at all, for the spec reading it.
+        while (File.Exists(names))
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+    }
+}

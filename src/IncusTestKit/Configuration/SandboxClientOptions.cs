@@ -85,6 +85,18 @@ public sealed record SandboxClientOptions
     /// </summary>
     public bool DestroyOnSignal { get; init; } = true;
 
+    /// <summary>
+    /// Destroy this process's auto-destroy sandboxes within seconds when it is killed with SIGKILL (or otherwise dies
+    /// without its exit cleanup), instead of at the next sweep. Default: false; the IncusTestKit.Xunit fixtures turn it
+    /// on. After the first auto-destroy create, one small watcher process per process, daemon and project (not per
+    /// client) is started with the same <c>dotnet</c>: it checks every second that this process still lives and, once it
+    /// is gone, destroys the sandboxes this process owned there (nothing else) and exits. It needs no image and no privileges, writes nothing,
+    /// and lives at most a day. It is <c>IncusTestKit.Watcher.dll</c>, which must sit next to <c>IncusTestKit.dll</c>
+    /// (the IncusTestKit.Xunit package brings it); without it nothing is started and leftovers go at the next sweep
+    /// (see <see cref="SandboxClient.ReapLeftoversAsync"/>). Linux only.
+    /// </summary>
+    public bool WatchForCrash { get; init; }
+
     /// <summary>The <see cref="DaemonTimeout"/> used when neither the options nor <c>ISB_DAEMON_TIMEOUT</c> set one: 30 seconds.</summary>
     public static TimeSpan DefaultDaemonTimeout { get; } = TimeSpan.FromSeconds(30);
 }

@@ -47,6 +47,12 @@ internal static partial class Log
     [LoggerMessage(1034, LogLevel.Warning, "Could not take the owner label off sandbox {Sandbox}, kept for inspection: the leftover sweep destroys it once this process has ended")]
     public static partial void DisownFailed(ILogger logger, string sandbox, Exception error);
 
+    [LoggerMessage(1035, LogLevel.Debug, "Started the crash watcher {Watcher} for process {Pid}")]
+    public static partial void WatcherStarted(ILogger logger, string watcher, int pid);
+
+    [LoggerMessage(1036, LogLevel.Warning, "Could not start the crash watcher; if this process is killed, its sandboxes go at the next sweep (dotnet isb gc): {Reason}")]
+    public static partial void WatcherNotStarted(ILogger logger, string reason, Exception? error);
+
     [LoggerMessage(1100, LogLevel.Debug, "Pool {Pool}: claimed {Sandbox} in {ElapsedMs} ms")]
     public static partial void PoolClaimed(ILogger logger, string pool, string sandbox, long elapsedMs);
 

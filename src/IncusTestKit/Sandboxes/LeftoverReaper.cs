@@ -12,9 +12,10 @@ namespace IncusTestKit.Sandboxes;
 /// namespace, or still alive is never touched, nor is a sandbox made to be kept (it has no owner label). Each leftover is
 /// destroyed through the create-id guarded path, with its snapshots. Sweeps from several processes at once do not get
 /// in each other's way: a leftover another sweep destroyed first counts as removed. Never throws but for the caller's
-/// own cancellation: failures are logged and returned.
+/// own cancellation: failures are logged and returned. With <c>onlyOwner</c>, only that owner's sandboxes are looked at
+/// (the crash watcher's sweep after its process died).
 /// </summary>
-internal sealed class LeftoverReaper(SandboxClient client)
+internal sealed class LeftoverReaper(SandboxClient client, string? onlyOwner = null)
 {
     /// <summary>How long a whole sweep may take.</summary>
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
@@ -84,6 +85,8 @@ internal sealed class LeftoverReaper(SandboxClient client)
         foreach (var instance in instances)
         {
             var owner = instance.Config.GetValueOrDefault(SandboxLabels.Owner);
+            if (onlyOwner is not null && owner != onlyOwner)
+                continue;
             if (instance.Config.GetValueOrDefault(SandboxLabels.CreateId) is { Length: > 0 } createId
                 && OwnerProcess.TryParse(owner)?.Verdict() is { } why)
             {

@@ -30,6 +30,8 @@ public sealed partial class SandboxClient
     {
         if (Interlocked.Exchange(ref _sweepStarted, 1) == 1)
             return;
+        if (WatchForCrash)
+            CrashWatcher.StartOnce(this);
         Volatile.Write(ref _backgroundSweep, Task.Run(async () =>
         {
             try

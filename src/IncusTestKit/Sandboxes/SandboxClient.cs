@@ -42,6 +42,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
         Incus = new IncusClient(_options.Endpoint, _options.Project, _options.DaemonTimeout, loggers.CreateLogger<IncusClient>());
         Ownership = new SandboxOwnership(this);
         DestroyOnSignal = options?.DestroyOnSignal ?? true;
+        WatchForCrash = options?.WatchForCrash ?? false;
     }
 
     internal IncusClient Incus { get; }
@@ -60,6 +61,9 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
 
     /// <summary>Where this client reaches the daemon: its Unix socket, or a remote server's address and certificates.</summary>
     public IncusEndpoint Endpoint => _options.Endpoint;
+
+    /// <summary>See <see cref="SandboxClientOptions.WatchForCrash"/>.</summary>
+    internal bool WatchForCrash { get; }
 
     /// <summary>The Incus project every call is scoped to.</summary>
     public string Project => _options.Project;

@@ -33,24 +33,9 @@ public sealed class ProbeRun
     public static async Task<ProbeRun> StartAsync(IEnumerable<string> classes, IReadOnlyDictionary<string, string?>? environment = null, bool diagnostics = false)
     {
         var report = Path.Combine(Path.GetTempPath(), $"isbt-probe-{Guid.NewGuid():N}.xml");
-        List<string> args = [ProbePath, "-noLogo", "-xml", report];
-        if (diagnostics)
-            args.Add("-diagnostics");
-        foreach (var name in classes)
-            args.AddRange(["-class", $"IncusTestKit.Xunit.Probe.{name}"]);
-        // The probe decides skip or fail from these: it starts from none of the outer run's settings.
-        var variables = new Dictionary<string, string?>
-        {
-            ["ISB_REQUIRE_INCUS"] = null,
-            ["ISB_SANDBOX"] = null,
-            ["ISB_KEEP_ON_FAILURE"] = null,
-            ["ISB_REPOSITORY"] = null,
-        };
-        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
-            variables[key] = value;
         using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        var run = await Cli.Wrap("dotnet").WithArguments(args).WithEnvironmentVariables(variables)
-            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(bound.Token);
+        var run = await Command(classes, environment, ["-xml", report, .. diagnostics ? ["-diagnostics"] : Array.Empty<string>()])
+            .ExecuteBufferedAsync(bound.Token);
         try
         {
             var results = new Dictionary<string, ProbeResult>(StringComparer.Ordinal);
@@ -75,6 +60,25 @@ public sealed class ProbeRun
         }
     }
 
+    /// <summary>The probe run as a command, for specs that start it and end it themselves (results in no report).</summary>
+    public static Command Command(IEnumerable<string> classes, IReadOnlyDictionary<string, string?>? environment = null, IEnumerable<string>? extraArguments = null)
+    {
+        List<string> args = [ProbePath, "-noLogo", .. extraArguments ?? []];
+        foreach (var name in classes)
+            args.AddRange(["-class", $"IncusTestKit.Xunit.Probe.{name}"]);
+        // The probe decides skip or fail from these: it starts from none of the outer run's settings.
+        var variables = new Dictionary<string, string?>
+        {
+            ["ISB_REQUIRE_INCUS"] = null,
+            ["ISB_SANDBOX"] = null,
+            ["ISB_KEEP_ON_FAILURE"] = null,
+            ["ISB_REPOSITORY"] = null,
+        };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+            variables[key] = value;
+        return Cli.Wrap("dotnet").WithArguments(args).WithEnvironmentVariables(variables).WithValidation(CommandResultValidation.None);
+    }
+
     // Built by the project reference into its own bin folder, in the same configuration as these specs; run from a copy
     // that holds this folder's IncusTestKit assemblies instead of its own. Under coverage those are the instrumented
     // ones, so what the package does inside the probe counts (as the CLI's child processes do for the CLI).
@@ -95,7 +99,7 @@ public sealed class ProbeRun
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target);
         }
-        foreach (var assembly in new[] { "IncusTestKit.dll", "IncusTestKit.Xunit.dll" })
+        foreach (var assembly in new[] { "IncusTestKit.dll", "IncusTestKit.Xunit.dll", "IncusTestKit.Watcher.dll" })
             File.Copy(Path.Combine(AppContext.BaseDirectory, assembly), Path.Combine(copy, assembly), overwrite: true);
         return Path.Combine(copy, "IncusTestKit.Xunit.Probe.dll");
     });

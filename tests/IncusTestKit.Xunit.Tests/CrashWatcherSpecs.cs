@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Globalization;
+using CliWrap;
+using IncusTestKit.Errors;
+using IncusTestKit.Sandboxes;
+using IncusTestKit.Tests.Infrastructure;
+using IncusTestKit.Xunit.Tests.Infrastructure;
+using Shouldly;
+
+namespace IncusTestKit.Xunit.Tests;
+
+/// <summary>
+/// A test process killed with SIGKILL leaves nothing behind for long: the crash watcher the fixtures start destroys its
+/// sandboxes within seconds, without waiting for the next run, and touches nothing else.
+/// </summary>
+public sealed class CrashWatcherSpecs
+{
+    /// <summary>The issue's aim is 30 s; this leaves room for a loaded machine.</summary>
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(45);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_sandboxes_of_a_test_process_killed_with_SIGKILL_are_destroyed_within_the_bound_and_nothing_else()
+    {
+        await IncusDaemon.RequireAsync();
+        var live = TestNames.New("watch-live");
+        var kept = TestNames.New("watch-kept");
+        await using var client = new SandboxClient();
+        string[] names = [];
+        try
+        {
+            // Made first: this client's own sweep (once, after its first create) is over before the probe is killed.
+            await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = live }, Ct);
+            await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = kept, AutoDestroy = false }, Ct);
+            await client.ReapLeftoversAsync(cancellationToken: Ct);
+            await using var probe = await HeldProbe.StartAsync();
+            names = probe.Names;
+            var watcher = probe.Watcher;
+            // Its own session: a kill of the test process's group or tree does not reach it.
+            SessionOf(watcher).ShouldBe(watcher);
+
+            await probe.KillAsync();
+            var killed = Stopwatch.StartNew();
+
+            (await Poll.UntilAsync(async () => !(await ExistingAsync(names)).Any(), Bound))
+                .ShouldBeTrue($"still there {Bound.TotalSeconds:0} s after the kill: {string.Join(", ", await ExistingAsync(names))}");
+            TestContext.Current.TestOutputHelper!.WriteLine($"Destroyed {killed.Elapsed.TotalSeconds:0.0} s after SIGKILL");
+            (await Poll.UntilAsync(() => Task.FromResult(!IsRunning(watcher)), TimeSpan.FromSeconds(10))).ShouldBeTrue("the watcher exits after its sweep");
+            (await ExistingAsync([live, kept])).ShouldBe([live, kept], ignoreOrder: true);
+        }
+        finally
+        {
+            foreach (var name in names.Append(kept))
+                await DestroyIfLeftAsync(client, name);
+        }
+    }
+
+    [Fact]
+    public async Task The_watcher_exits_when_its_test_process_ends_normally()
+    {
+        await IncusDaemon.RequireAsync();
+        await using var probe = await HeldProbe.StartAsync();
+
+        await probe.ReleaseAsync();
+
+        (await Poll.UntilAsync(() => Task.FromResult(!IsRunning(probe.Watcher)), TimeSpan.FromSeconds(15))).ShouldBeTrue("the watcher outlived its process");
+        (await ExistingAsync(probe.Names)).ShouldBeEmpty();
+    }
+
+    /// <summary>The probe's HeldRun: a test process holding a class and an assembly sandbox made by the fixtures.</summary>
+    private sealed class HeldProbe : IAsyncDisposable
+    {
+        private readonly string _namesFile = Path.Combine(Path.GetTempPath(), $"isbt-held-{Guid.NewGuid():N}");
+        private readonly CancellationTokenSource _end = new();
+        private readonly CommandTask<CommandResult> _run;
+
+        private HeldProbe()
+        {
+            // Ended with SIGINT when a spec fails before it ends the probe itself: its exit cleanup destroys its sandboxes.
+            _run = ProbeRun.Command(["HeldRun"], new Dictionary<string, string?> { ["ISB_PROBE_NAMES_FILE"] = _namesFile })
+                .ExecuteAsync(CancellationToken.None, _end.Token);
+        }
+
+        public string[] Names { get; private set; } = [];
+
+        public int Watcher { get; private set; }
+
+        public static async Task<HeldProbe> StartAsync()
+        {
+            var probe = new HeldProbe();
+            try
+            {
+                await probe.WaitUntilHeldAsync();
+                return probe;
+            }
+            catch
+            {
+                await probe.DisposeAsync();
+                throw;
+            }
+        }
+
+        private async Task WaitUntilHeldAsync()
+        {
+            (await Poll.UntilAsync(() => Task.FromResult(File.Exists(_namesFile) || _run.Task.IsCompleted), TimeSpan.FromSeconds(120)))
+                .ShouldBeTrue("the probe made no sandboxes within 120 s");
+            _run.Task.IsCompleted.ShouldBeFalse("the probe ended before it held its sandboxes");
+            Names = await File.ReadAllLinesAsync(_namesFile, Ct);
+            (await Poll.UntilAsync(() => Task.FromResult(WatcherOf(_run.ProcessId) is not null), TimeSpan.FromSeconds(20)))
+                .ShouldBeTrue("no crash watcher was started for the probe");
+            Watcher = WatcherOf(_run.ProcessId)!.Value;
+        }
+
+        public Task KillAsync() =>
+            Cli.Wrap("kill").WithArguments(["-KILL", _run.ProcessId.ToString(CultureInfo.InvariantCulture)]).ExecuteAsync(Ct);
+
+        public async Task ReleaseAsync()
+        {
+            File.Delete(_namesFile);
+            await _run.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            File.Delete(_namesFile);
+            await _end.CancelAsync();
+            try
+            {
+                await _run.Task.WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            _end.Dispose();
+        }
+    }
+
+    /// <summary>The crash watcher whose owner is process <paramref name="pid"/>, from /proc.</summary>
+    private static int? WatcherOf(int pid)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var candidate))
+                continue;
+            try
+            {
+                var args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                if (args.Any(a => a.EndsWith("IncusTestKit.Watcher.dll", StringComparison.Ordinal)) && args.Any(a => a.Contains($";pid={pid};", StringComparison.Ordinal)))
+                    return candidate;
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return null;
+    }
+
+    private static bool IsRunning(int pid) => StatOf(pid) is { } stat && stat.Split(' ')[2] is not ("Z" or "X");
+
+    /// <summary>Field 6 of /proc/PID/stat (fields counted after the command's closing parenthesis).</summary>
+    private static int SessionOf(int pid) => int.Parse(StatOf(pid)!.Split(' ')[5], CultureInfo.InvariantCulture);
+
+    private static string? StatOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return "x x " + stat[(stat.LastIndexOf(')') + 2)..]; // pid and comm, as two plain fields
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>> ExistingAsync(IEnumerable<string> names)
+    {
+        await using var client = new SandboxClient();
+        var all = (await client.ListAsync(prefix: "isbt-", cancellationToken: Ct)).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        return [.. names.Where(all.Contains)];
+    }
+
+    private static async Task DestroyIfLeftAsync(SandboxClient client, string name)
+    {
+        try
+        {
+            await client.DestroyAsync(name, cancellationToken: CancellationToken.None);
+        }
+        catch (SandboxNotFoundException)
+        {
+        }
+    }
+}
