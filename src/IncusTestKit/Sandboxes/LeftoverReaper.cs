@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using IncusTestKit.Client;
+using IncusTestKit.Client.Models;
 using IncusTestKit.Diagnostics;
 using IncusTestKit.Errors;
 
@@ -97,24 +99,40 @@ internal sealed class LeftoverReaper(SandboxClient client, string? onlyOwner = n
     }
 
     /// <summary>Destroys a leftover; false when it turned out not to be one any more.</summary>
+    /// <remarks>
+    /// Before the delete, the sweep takes the sandbox over with a change guarded by the ETag of its last read: its owner
+    /// becomes this process and a pool member is marked claimed. A pool claim racing with the sweep (a member of a dead
+    /// creator claimed at this moment) is also an ETag-guarded change, so exactly one of the two lands: either the
+    /// claimer keeps its sandbox and the sweep leaves it, or the claimer tries the next member.
+    /// </remarks>
     private async Task<bool> DestroyAsync(Found found, CancellationToken cancellationToken)
     {
+        var name = found.Leftover.Name;
         try
         {
             // Read again: a sandbox kept for inspection lost its owner label after the list was read.
-            var instance = await client.Incus.Instances.GetPlainAsync(found.Leftover.Name, cancellationToken).ConfigureAwait(false);
+            var (instance, etag) = await client.Incus.Instances.GetWithEtagAsync(name, cancellationToken).ConfigureAwait(false);
             if (instance.Config.GetValueOrDefault(SandboxLabels.Owner) != found.Owner
                 || instance.Config.GetValueOrDefault(SandboxLabels.CreateId) != found.CreateId)
             {
                 return false;
             }
+            var takeOver = new Dictionary<string, string>(StringComparer.Ordinal) { [SandboxLabels.Owner] = OwnerProcess.CurrentValue ?? "" };
+            if (instance.Config.ContainsKey(Pooling.PoolLabels.State))
+                takeOver[Pooling.PoolLabels.State] = Pooling.PoolLabels.Claimed;
+            await client.Incus.Instances.PatchAsync(name, new InstancePatch { Config = takeOver, Description = instance.Description },
+                client.Incus.Instances.Context($"Taking over leftover sandbox '{name}'", name), etag, cancellationToken).ConfigureAwait(false);
         }
         catch (SandboxNotFoundException)
         {
             return true; // Another sweep was first.
         }
-        Log.DestroyingLeftover(client.Logger, found.Leftover.Name, found.Leftover.Reason);
-        await client.DestroyOwnedInstanceAsync(found.Leftover.Name, found.CreateId, cancellationToken).ConfigureAwait(false);
+        catch (IncusTestKitException e) when (e.Condition == DaemonCondition.ChangedSinceRead)
+        {
+            return false; // Changed since the read (claimed, disowned, another sweep): no longer this sweep's to judge.
+        }
+        Log.DestroyingLeftover(client.Logger, name, found.Leftover.Reason);
+        await client.DestroyOwnedInstanceAsync(name, found.CreateId, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
