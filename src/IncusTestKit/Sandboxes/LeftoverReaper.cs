@@ -26,6 +26,8 @@ internal sealed class LeftoverReaper(SandboxClient client, string? onlyOwner = n
     private const int Parallelism = 4;
 
     /// <summary>The daemon-side filter (values are anchored regular expressions): ours, and owned by a process.</summary>
+    private static readonly TimeSpan BusyRetry = TimeSpan.FromMilliseconds(250);
+
     internal const string Filter = $"config.{SandboxLabels.Managed} eq true and config.{SandboxLabels.Owner} eq .+";
 
     /// <summary>Finds the leftovers and, unless <paramref name="dryRun"/>, destroys them, all within <see cref="Bound"/>.</summary>
@@ -103,33 +105,41 @@ internal sealed class LeftoverReaper(SandboxClient client, string? onlyOwner = n
     /// Before the delete, the sweep takes the sandbox over with a change guarded by the ETag of its last read: its owner
     /// becomes this process and a pool member is marked claimed. A pool claim racing with the sweep (a member of a dead
     /// creator claimed at this moment) is also an ETag-guarded change, so exactly one of the two lands: either the
-    /// claimer keeps its sandbox and the sweep leaves it, or the claimer tries the next member.
+    /// claimer keeps its sandbox (the sweep reads it again, sees the new owner and leaves it), or the claimer tries the
+    /// next member.
     /// </remarks>
     private async Task<bool> DestroyAsync(Found found, CancellationToken cancellationToken)
     {
         var name = found.Leftover.Name;
-        try
+        while (true)
         {
-            // Read again: a sandbox kept for inspection lost its owner label after the list was read.
-            var (instance, etag) = await client.Incus.Instances.GetWithEtagAsync(name, cancellationToken).ConfigureAwait(false);
-            if (instance.Config.GetValueOrDefault(SandboxLabels.Owner) != found.Owner
-                || instance.Config.GetValueOrDefault(SandboxLabels.CreateId) != found.CreateId)
+            try
             {
-                return false;
+                // Read again: a sandbox kept for inspection lost its owner label after the list was read.
+                var (instance, etag) = await client.Incus.Instances.GetWithEtagAsync(name, cancellationToken).ConfigureAwait(false);
+                if (instance.Config.GetValueOrDefault(SandboxLabels.Owner) != found.Owner
+                    || instance.Config.GetValueOrDefault(SandboxLabels.CreateId) != found.CreateId)
+                {
+                    return false;
+                }
+                var takeOver = new Dictionary<string, string>(StringComparer.Ordinal) { [SandboxLabels.Owner] = OwnerProcess.CurrentValue ?? "" };
+                if (instance.Config.ContainsKey(Pooling.PoolLabels.State))
+                    takeOver[Pooling.PoolLabels.State] = Pooling.PoolLabels.Claimed;
+                await client.Incus.Instances.PatchAsync(name, new InstancePatch { Config = takeOver, Description = instance.Description },
+                    client.Incus.Instances.Context($"Taking over leftover sandbox '{name}'", name), etag, cancellationToken).ConfigureAwait(false);
+                break;
             }
-            var takeOver = new Dictionary<string, string>(StringComparer.Ordinal) { [SandboxLabels.Owner] = OwnerProcess.CurrentValue ?? "" };
-            if (instance.Config.ContainsKey(Pooling.PoolLabels.State))
-                takeOver[Pooling.PoolLabels.State] = Pooling.PoolLabels.Claimed;
-            await client.Incus.Instances.PatchAsync(name, new InstancePatch { Config = takeOver, Description = instance.Description },
-                client.Incus.Instances.Context($"Taking over leftover sandbox '{name}'", name), etag, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SandboxNotFoundException)
-        {
-            return true; // Another sweep was first.
-        }
-        catch (IncusTestKitException e) when (e.Condition == DaemonCondition.ChangedSinceRead)
-        {
-            return false; // Changed since the read (claimed, disowned, another sweep): no longer this sweep's to judge.
+            catch (SandboxNotFoundException)
+            {
+                return true; // Another sweep was first.
+            }
+            catch (IncusTestKitException e) when (e.Condition is DaemonCondition.ChangedSinceRead or DaemonCondition.Busy)
+            {
+                // Changed since the read: judged again on a new read (a claim or a disown changed its owner; the daemon
+                // starting it changed only its volatile keys). Busy: the create its dead owner sent is still running
+                // (the daemon goes on after the sender died). The sweep's own bound limits both waits.
+                await Task.Delay(BusyRetry, cancellationToken).ConfigureAwait(false);
+            }
         }
         Log.DestroyingLeftover(client.Logger, name, found.Leftover.Reason);
         await client.DestroyOwnedInstanceAsync(name, found.CreateId, cancellationToken).ConfigureAwait(false);
