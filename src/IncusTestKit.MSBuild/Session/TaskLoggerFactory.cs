@@ -5,8 +5,8 @@ namespace IncusTestKit.MSBuild.Session;
 
 /// <summary>
 /// Routes the SDK's log into the build log of the task that is running: an entry is written to the log of the task
-/// whose work wrote it (the task is found through the async flow), at low importance for information and as a
-/// message for warnings (the task itself reports what fails). Entries written after that task ended are dropped:
+/// whose work wrote it (the task is found through the async flow), as a low-importance message whatever its level (the
+/// task itself reports what fails, with its code). Entries written after that task ended are dropped:
 /// MSBuild does not accept messages from a finished task.
 /// </summary>
 internal sealed class TaskLoggerFactory : ILoggerFactory

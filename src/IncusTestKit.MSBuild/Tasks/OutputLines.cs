@@ -13,7 +13,7 @@ internal sealed class OutputLines(Action<string> onLine, int keep)
 {
     public const int MaxLineLength = 4096;
 
-    private readonly Stream _stdout = new(), _stderr = new();
+    private readonly StreamLine _stdout = new(), _stderr = new();
     private readonly Queue<string> _last = new();
     private readonly Lock _gate = new();
 
@@ -43,7 +43,7 @@ internal sealed class OutputLines(Action<string> onLine, int keep)
         }
     }
 
-    private void Split(Stream stream, ReadOnlySpan<byte> data, bool flush)
+    private void Split(StreamLine stream, ReadOnlySpan<byte> data, bool flush)
     {
         var chars = new char[stream.Decoder.GetCharCount(data, flush)];
         stream.Decoder.GetChars(data, chars, flush);
@@ -72,7 +72,8 @@ internal sealed class OutputLines(Action<string> onLine, int keep)
             _last.Dequeue();
     }
 
-    private sealed class Stream
+    /// <summary>One stream's decoder and its unfinished line.</summary>
+    private sealed class StreamLine
     {
         public Decoder Decoder { get; } = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetDecoder();
 
