@@ -53,7 +53,8 @@ internal static class CommandLineApp
     public static async Task<int> InvokeAsync(string[] args)
     {
         // No verb at all: the overview is more use than "Required command was not provided".
-        var parseResult = Build().Parse(args.Length == 0 ? ["--help"] : args);
+        // No response files: '@' starts a cluster group (--target @gpu) and may start any value (--label owner=@team).
+        var parseResult = Build().Parse(args.Length == 0 ? ["--help"] : args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parseResult.Errors.Count > 0 && parseResult.Action is ParseErrorAction)
             return ParseErrorReporter.Report(parseResult);
         // disp catches SIGINT, SIGTERM and SIGHUP itself: its cleanup has its own bound, which no grace period may cut.

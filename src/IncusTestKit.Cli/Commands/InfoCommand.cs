@@ -38,6 +38,7 @@ internal sealed class InfoCommand : SandboxVerb
             .Add("Type", SandboxFormat.ShortType(info.Type))
             .Add("Image", info.Image)
             .Add("IPv4", info.IPv4Address)
+            .Add("Location", info.Location)
             .Add("Created", info.CreatedAt == default ? null
                 : $"{info.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} ({SandboxFormat.Age(info.CreatedAt, DateTimeOffset.UtcNow)} ago)")
             .Add("Ephemeral", info.Ephemeral ? "yes" : "no")

@@ -68,6 +68,15 @@ internal sealed class ListCommand : VerbCommand
             return 0;
         }
         var now = DateTimeOffset.UtcNow;
+        // The listing spans every member of a cluster; where each sandbox runs is worth a column only there.
+        if (sandboxes.Any(s => s.Location is not null))
+        {
+            var clustered = new Table("NAME", "STATE", "TYPE", "IMAGE", "IPV4", "LOCATION", "AGE", "LABELS");
+            foreach (var s in sandboxes)
+                clustered.Add(s.Name, SandboxFormat.State(s.State), SandboxFormat.ShortType(s.Type), s.Image, s.IPv4Address, s.Location, SandboxFormat.Age(s.CreatedAt, now), SandboxFormat.Labels(s.Labels));
+            clustered.WriteTo(Console.Out);
+            return 0;
+        }
         var table = new Table("NAME", "STATE", "TYPE", "IMAGE", "IPV4", "AGE", "LABELS");
         foreach (var s in sandboxes)
             table.Add(s.Name, SandboxFormat.State(s.State), SandboxFormat.ShortType(s.Type), s.Image, s.IPv4Address, SandboxFormat.Age(s.CreatedAt, now), SandboxFormat.Labels(s.Labels));

@@ -4,7 +4,7 @@ using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Cli.Invocation;
 
-/// <summary>The options of verbs that create a sandbox (<c>create</c>, <c>disp</c>) that set how isolated it is.</summary>
+/// <summary>The options of verbs that create a sandbox (<c>create</c>, <c>disp</c>) that set how isolated it is and where it runs.</summary>
 internal sealed class IsolationOptions
 {
     /// <summary><c>--processes</c>: a count, or <c>none</c>.</summary>
@@ -33,6 +33,13 @@ internal sealed class IsolationOptions
         Description = "Create it even if its profiles make it privileged or set security.nesting or raw.* keys",
     };
 
+    /// <summary><c>--target</c>: a cluster member or <c>@group</c>.</summary>
+    public Option<string?> Target { get; } = new("--target")
+    {
+        Description = "On an Incus cluster: the member to run it on, or @group to let the cluster pick one of a group [default: the cluster chooses]",
+        HelpName = "member|@group",
+    };
+
     /// <summary>Adds the options to a verb.</summary>
     public void AddTo(Command command)
     {
@@ -40,6 +47,7 @@ internal sealed class IsolationOptions
         command.Options.Add(NoNetwork);
         command.Options.Add(DenySetuid);
         command.Options.Add(AllowUnsafeProfiles);
+        command.Options.Add(Target);
     }
 
     /// <summary><paramref name="options"/> with what was given.</summary>
@@ -53,6 +61,8 @@ internal sealed class IsolationOptions
             options = options with { DenySetuidFiles = true };
         if (parseResult.GetValue(AllowUnsafeProfiles))
             options = options with { AllowUnsafeProfiles = true };
+        if (parseResult.GetValue(Target) is { } target)
+            options = options with { Target = target };
         return options;
     }
 

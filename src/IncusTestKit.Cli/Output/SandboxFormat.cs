@@ -63,6 +63,7 @@ internal static class SandboxFormat
         writer.WriteString("state", State(info.State));
         writer.WriteString("image", info.Image);
         writer.WriteString("ipv4", info.IPv4Address);
+        writer.WriteString("location", info.Location);
         writer.WriteBoolean("ephemeral", info.Ephemeral);
         writer.WriteBoolean("managed", info.ManagedByIncusTestKit);
         if (info.CreatedAt == default)

@@ -25,7 +25,7 @@ public sealed class IncusSandboxDestroy : IncusSandboxTask
             Environment.SetEnvironmentVariable(variable, null);
         foreach (var name in SandboxNames.Where(n => !string.IsNullOrWhiteSpace(n)))
         {
-            var destroyed = await sandboxes.DestroyAsync(name.Trim(), cancellationToken).ConfigureAwait(false);
+            var destroyed = await sandboxes.DestroyAsync(name.Trim(), Blank(Remote), cancellationToken).ConfigureAwait(false);
             Log.LogMessage(MessageImportance.Normal, destroyed ? "Sandbox {0} destroyed." : "Sandbox {0} was already gone.", name.Trim());
         }
     }

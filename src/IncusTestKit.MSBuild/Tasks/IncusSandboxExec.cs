@@ -77,7 +77,7 @@ public sealed class IncusSandboxExec : IncusSandboxTask
 
     private protected override async Task ExecuteAsync(BuildSandboxes sandboxes, CancellationToken cancellationToken)
     {
-        var sandbox = await sandboxes.GetAsync(SandboxName, cancellationToken).ConfigureAwait(false);
+        var sandbox = await sandboxes.GetAsync(SandboxName, Blank(Remote), cancellationToken).ConfigureAwait(false);
         var importance = Blank(OutputImportance) is { } text ? Enum.Parse<MessageImportance>(text, ignoreCase: true) : MessageImportance.High;
         var output = new OutputLines(line => Log.LogMessage(importance, "{0}", line), QuotedLines);
         var options = _options! with { OnOutput = (chunk, _) => { output.Add(chunk); return ValueTask.CompletedTask; } };

@@ -55,7 +55,7 @@ public sealed class IncusSandboxPull : IncusSandboxTask
 
     private protected override async Task ExecuteAsync(BuildSandboxes sandboxes, CancellationToken cancellationToken)
     {
-        var sandbox = await sandboxes.GetAsync(SandboxName, cancellationToken).ConfigureAwait(false);
+        var sandbox = await sandboxes.GetAsync(SandboxName, Blank(Remote), cancellationToken).ConfigureAwait(false);
         var folder = Path.GetFullPath(DestinationFolder);
         Directory.CreateDirectory(folder);
         var pulled = new List<ITaskItem>();

@@ -39,7 +39,7 @@ public sealed class IncusSandboxPush : IncusSandboxTask
 
     private protected override async Task ExecuteAsync(BuildSandboxes sandboxes, CancellationToken cancellationToken)
     {
-        var sandbox = await sandboxes.GetAsync(SandboxName, cancellationToken).ConfigureAwait(false);
+        var sandbox = await sandboxes.GetAsync(SandboxName, Blank(Remote), cancellationToken).ConfigureAwait(false);
         foreach (var source in Sources)
         {
             var local = source.GetMetadata("FullPath");

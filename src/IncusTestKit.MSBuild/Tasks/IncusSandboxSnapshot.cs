@@ -19,7 +19,7 @@ public sealed class IncusSandboxSnapshot : IncusSandboxTask
 
     private protected override async Task ExecuteAsync(BuildSandboxes sandboxes, CancellationToken cancellationToken)
     {
-        var sandbox = await sandboxes.GetAsync(SandboxName, cancellationToken).ConfigureAwait(false);
+        var sandbox = await sandboxes.GetAsync(SandboxName, Blank(Remote), cancellationToken).ConfigureAwait(false);
         var snapshot = await sandbox.CreateSnapshotAsync(Blank(SnapshotName), cancellationToken).ConfigureAwait(false);
         SnapshotName = snapshot.Name;
         Log.LogMessage(MessageImportance.Normal, "Snapshot {0} of sandbox {1} taken.", snapshot.Name, SandboxName);

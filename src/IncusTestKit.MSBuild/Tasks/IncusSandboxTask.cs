@@ -21,6 +21,13 @@ public abstract class IncusSandboxTask : Microsoft.Build.Utilities.Task, ICancel
     {
     }
 
+    /// <summary>
+    /// The Incus server: a remote of the incus client config (<c>~/.config/incus/config.yml</c>, or the folder
+    /// <c>INCUS_CONF</c> names), local or an HTTPS server with its client certificate and pinned server certificate.
+    /// Empty: <c>INCUS_REMOTE</c>, else the local daemon. The targets pass <c>$(SandboxRemote)</c>.
+    /// </summary>
+    public string? Remote { get; set; }
+
     /// <summary>Cancels the work: a running command is killed in its sandbox, a create in flight is abandoned and destroyed.</summary>
     public void Cancel() => _cancellation.Cancel();
 

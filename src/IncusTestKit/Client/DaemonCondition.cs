@@ -43,6 +43,10 @@ internal enum DaemonCondition
     DirectoryNotEmpty,
     /// <summary>A file operation on a path that is a directory.</summary>
     IsADirectory,
+    /// <summary>A cluster target on a server that is not clustered.</summary>
+    NotClustered,
+    /// <summary>A cluster target naming no member or group, or a group with no member that can take the instance.</summary>
+    TargetNotFound,
     /// <summary>A conditional change (<c>If-Match</c>) of an object that changed since it was read (HTTP 412).</summary>
     ChangedSinceRead,
 }

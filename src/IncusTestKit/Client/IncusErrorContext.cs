@@ -10,6 +10,9 @@ internal sealed record IncusErrorContext(string What, string Project)
     public string? Path { get; init; }
     public string? Snapshot { get; init; }
 
+    /// <summary>The cluster member or group a create was aimed at.</summary>
+    public string? Target { get; init; }
+
     /// <summary>The daemon the request went to, for errors about reaching it (see <see cref="Configuration.IncusEndpoint.ToString"/>).</summary>
     public string Endpoint { get; init; } = "";
 }

@@ -23,6 +23,17 @@ internal static class IncusErrorMapper
         // The daemon checks trust before anything else, so a 403 means this client, not the request.
         if (code == 403 && Has("not authorized"))
             return DaemonCondition.NotAuthorized;
+        // Before the instance checks: an unknown member is a 404 of a create.
+        if (context.Target is not null)
+        {
+            if (Has("only allowed when clustered"))
+                return DaemonCondition.NotClustered;
+            if ((Has("Cluster member") && Has("not found")) || (Has("Cluster group") && Has("doesn't exist"))
+                || Has("Couldn't find a cluster member"))
+            {
+                return DaemonCondition.TargetNotFound;
+            }
+        }
         if (name is not null && (Has("Instance not found") || (code == 404 && context.Path is null && context.Snapshot is null && context.Image is null)))
             return DaemonCondition.InstanceNotFound;
         if (code == 412)
@@ -112,6 +123,12 @@ internal static class IncusErrorMapper
             DaemonCondition.ResourceLimit => new ResourceLimitException($"{context.What} failed on a resource limit: {message}"),
             DaemonCondition.InvalidConfiguration => new IncusTestKitException(SandboxErrorCode.InvalidConfiguration, $"{context.What} failed: {message}"),
             DaemonCondition.CommandNotFound => new CommandFailedException($"{context.What} failed: the command was not found in the sandbox."),
+            DaemonCondition.NotClustered => new IncusTestKitException(SandboxErrorCode.InvalidTarget,
+                $"{context.What} failed: the server at {context.Endpoint} is not a cluster, so there is no member '{context.Target}' to " +
+                "create it on. Leave the target unset (SandboxOptions.Target, --target), or use a remote that is a cluster."),
+            DaemonCondition.TargetNotFound => new IncusTestKitException(SandboxErrorCode.InvalidTarget,
+                $"{context.What} failed: the cluster has no member or group '{context.Target}' that can take it{Quoted(message)}. " +
+                "Members: incus cluster list; groups (target them as @name): incus cluster group list."),
             DaemonCondition.ChangedSinceRead => new IncusTestKitException(SandboxErrorCode.OperationFailed,
                 $"{context.What} failed: someone else changed it at the same moment. Try again."),
             DaemonCondition.PathNotFound => new PathNotFoundException($"Path '{context.Path}' does not exist in sandbox '{name}'."),

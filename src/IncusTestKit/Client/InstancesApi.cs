@@ -11,9 +11,11 @@ internal sealed class InstancesApi(IncusClient client)
 
     public IncusErrorContext Context(string what, string name) => client.Context(what) with { Instance = name };
 
-    /// <summary>Sends the create request; the returned operation makes the instance (wait for it with <see cref="OperationsApi.WaitAsync"/>).</summary>
-    public Task<Operation> StartCreateAsync(InstancesPost body, IncusErrorContext context, CancellationToken cancellationToken) =>
-        client.StartOperationAsync(HttpMethod.Post, client.Scoped("/1.0/instances"),
+    /// <summary>Sends the create request, on the cluster member or group <paramref name="target"/> when set; the returned
+    /// operation makes the instance (wait for it with <see cref="OperationsApi.WaitAsync"/>).</summary>
+    public Task<Operation> StartCreateAsync(InstancesPost body, string? target, IncusErrorContext context, CancellationToken cancellationToken) =>
+        client.StartOperationAsync(HttpMethod.Post,
+            client.Scoped("/1.0/instances" + (target is null ? "" : "?target=" + Uri.EscapeDataString(target))),
             IncusTransport.Json(body, IncusJsonContext.Default.InstancesPost), context, cancellationToken);
 
     public Task<Instance> GetAsync(string name, CancellationToken cancellationToken) =>

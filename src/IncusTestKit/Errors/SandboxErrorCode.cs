@@ -39,4 +39,6 @@ public enum SandboxErrorCode
     CleanupFailed,
     /// <summary>The profiles would make the sandbox privileged or add raw or nesting settings. See <see cref="UnsafeProfileException"/>.</summary>
     UnsafeProfile,
+    /// <summary>A cluster target (<see cref="Sandboxes.SandboxOptions.Target"/>) names no member or group, or the server is not a cluster.</summary>
+    InvalidTarget,
 }

@@ -27,6 +27,8 @@ internal static class PoolKey
         Line("network", options.Network);
         Line("deny-setuid", options.DenySetuidFiles);
         Line("allow-unsafe", options.AllowUnsafeProfiles);
+        if (options.Target is not null)
+            Line("target", options.Target);
         foreach (var (key, value) in options.Labels.OrderBy(l => l.Key, StringComparer.Ordinal))
             Line("label:" + key, value);
         foreach (var mount in options.Mounts)

@@ -29,7 +29,7 @@ public sealed partial class SandboxClient
     /// <param name="options">What to create; null for the defaults.</param>
     /// <param name="cancellationToken">Cancels the creation (a half-made sandbox is deleted).</param>
     /// <returns>A handle to the running sandbox; dispose it to destroy it when <see cref="SandboxOptions.AutoDestroy"/> is set.</returns>
-    /// <exception cref="InvalidNameException">The name or a label key is invalid.</exception>
+    /// <exception cref="InvalidNameException">The name, a label key or the cluster target is invalid.</exception>
     /// <exception cref="NameConflictException">An instance with that name exists.</exception>
     /// <exception cref="ImageNotFoundException">The image reference resolves to nothing.</exception>
     /// <exception cref="UnsupportedInstanceTypeException">A VM was asked for on a server without the qemu driver.</exception>
@@ -40,6 +40,8 @@ public sealed partial class SandboxClient
     /// <exception cref="MountException">A mount cannot work here or could not be set up (the sandbox is deleted).</exception>
     /// <exception cref="OperationCanceledException">It was cancelled, or abandoned by the client's dispose or the process's end (the sandbox is deleted).</exception>
     /// <exception cref="ObjectDisposedException">The client is disposed.</exception>
+    /// <exception cref="IncusTestKitException">With <see cref="SandboxErrorCode.InvalidTarget"/>: the cluster target names no
+    /// member or group, or the server is not a cluster.</exception>
     /// <exception cref="UnsafeProfileException">The profiles make it privileged or add raw or nesting settings, and
     /// <see cref="SandboxOptions.AllowUnsafeProfiles"/> is not set.</exception>
     public Task<Sandbox> CreateAsync(SandboxOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -59,9 +61,10 @@ public sealed partial class SandboxClient
         SandboxLabels.Validate(options.Labels);
         var type = options.Type ?? _options.DefaultType;
         var image = ImageReference.Parse(options.Image ?? DefaultImage);
-        var context = Incus.Instances.Context($"Creating sandbox '{name}'", name) with { Image = image.ToString() };
+        var context = Incus.Instances.Context($"Creating sandbox '{name}'", name) with { Image = image.ToString(), Target = options.Target };
         if (!Enum.IsDefined(options.Network))
             throw new ArgumentOutOfRangeException(nameof(options), options.Network, "SandboxOptions.Network must be Default or None.");
+        SandboxNames.ValidateTarget(options.Target);
         var mounts = (options.Mounts ?? []).Select(m => HostMounts.Validate(m, type, Endpoint)).ToList();
         HostMounts.EnsureDistinctTargets(mounts);
         Log.CreatingSandbox(Logger, name, image);
@@ -165,7 +168,7 @@ public sealed partial class SandboxClient
         // The request itself is not cancelled: once sent, only its answer (the operation) tells a cleanup when the
         // instance exists, so a delete cannot come before it. A cancellation stops waiting for it, not the request.
         var bound = new CancellationTokenSource(SandboxOwnership.CleanupBound);
-        var request = Incus.Instances.StartCreateAsync(body, context, bound.Token);
+        var request = Incus.Instances.StartCreateAsync(body, options.Target, context, bound.Token);
         _ = request.ContinueWith(t =>
         {
             owned.Posted(t.IsCompletedSuccessfully ? t.Result.Id : null);

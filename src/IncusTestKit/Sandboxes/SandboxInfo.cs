@@ -33,6 +33,9 @@ public sealed record SandboxInfo
     /// <summary>When it was created.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>The cluster member it is on; null on a server that is not clustered.</summary>
+    public string? Location { get; init; }
+
     /// <summary>The user's labels (<c>user.*</c> config, without the prefix and without IncusTestKit's own).</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 

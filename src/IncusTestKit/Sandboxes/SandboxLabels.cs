@@ -71,6 +71,7 @@ internal static class SandboxLabels
             Ephemeral = instance.Ephemeral,
             ManagedByIncusTestKit = instance.Config.GetValueOrDefault(Managed) == "true",
             CreatedAt = instance.CreatedAt,
+            Location = instance.Location is "" or "none" ? null : instance.Location,
             Labels = UserLabelsOf(instance.Config),
             // A stopped instance reports 0 for both, and -1 processes when the daemon cannot count them: not measurements.
             Processes = state?.Processes is > 0 and <= int.MaxValue ? (int)state.Processes : null,

@@ -31,4 +31,17 @@ internal static class SandboxNames
         if (Problem(name) is { } problem)
             throw new InvalidNameException($"'{name}' is not a valid sandbox name: {problem} (for example: my-sandbox-1).");
     }
+
+    /// <summary>Refuses a cluster target that cannot name a member (<c>node2</c>) or a group (<c>@gpu</c>).</summary>
+    public static void ValidateTarget(string? target)
+    {
+        if (target is null)
+            return;
+        var bare = target.StartsWith('@') ? target[1..] : target;
+        if (bare.Length is 0 or > 255 || !bare.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            throw new InvalidNameException($"'{target}' is not a cluster target: name a member (node2) or a group with '@' " +
+                "(@gpu), in ASCII letters, digits, '-', '_' and '.'. Members: incus cluster list.");
+        }
+    }
 }

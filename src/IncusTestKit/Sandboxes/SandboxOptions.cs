@@ -19,6 +19,13 @@ public sealed record SandboxOptions
     /// <summary>CPU, memory, disk and process limits.</summary>
     public SandboxLimits Limits { get; init; } = SandboxLimits.Default;
 
+    /// <summary>
+    /// On an Incus cluster, the member to create the sandbox on (<c>node2</c>) or a cluster group to pick one from
+    /// (<c>@gpu</c>); <see cref="SandboxInfo.Location"/> says where it landed. Default: null, the cluster chooses.
+    /// A server that is not clustered refuses a target (<see cref="SandboxErrorCode.InvalidTarget"/>).
+    /// </summary>
+    public string? Target { get; init; }
+
     /// <summary>Incus profiles to apply, in order. Default: <c>default</c>.</summary>
     public IReadOnlyList<string> Profiles { get; init; } = ["default"];
 

@@ -25,6 +25,23 @@ public sealed class RoughEdgeSpecs(BusyboxSandbox shared) : IClassFixture<Busybo
     }
 
     [Fact]
+    public async Task A_value_starting_with_an_at_sign_is_taken_as_written_not_as_a_response_file()
+    {
+        await IncusDaemon.RequireAsync();
+        var name = TestNames.New("atsign");
+        try
+        {
+            var created = await IsbTool.RunJsonAsync("create", name, "--image", TestImages.Busybox, "--label", "owner=@team", "--json");
+
+            created.GetProperty("labels").GetProperty("owner").GetString().ShouldBe("@team");
+        }
+        finally
+        {
+            await Leftovers.DestroyAsync(name);
+        }
+    }
+
+    [Fact]
     public async Task A_program_missing_from_the_sandbox_is_said_so_with_exit_code_127()
     {
         var name = (await shared.GetAsync()).Name;

@@ -60,6 +60,23 @@ public sealed class SandboxRunSpecs(GeneratedRepository repository)
         await Leftovers.ShouldBeGoneAsync(run.CreatedSandboxes);
     }
 
+    [Theory]
+    [InlineData("-p:SandboxTarget=isbt-node2", "is not a cluster")]
+    [InlineData("-p:SandboxRemote=isbt-no-such-remote", "'isbt-no-such-remote' is not configured")]
+    public async Task The_remote_and_cluster_target_properties_reach_the_tasks(string property, string expected)
+    {
+        await IncusDaemon.RequireAsync();
+        repository.Write(("run-where/app.csproj", repository.Project(
+            properties: "<SandboxImage>isb/busybox</SandboxImage><SandboxCommand>true</SandboxCommand>")));
+
+        var run = await repository.DotNetAsync("run-where", ["build", "-t:SandboxRun", property], TestContext.Current.CancellationToken);
+
+        run.ExitCode.ShouldNotBe(0);
+        run.Output.ShouldContain("error ISB1012: ");
+        run.Output.ShouldContain(expected);
+        run.CreatedSandboxes.ShouldBeEmpty();
+    }
+
     [Fact]
     public async Task Without_a_command_SandboxRun_stops_with_ISB1020_before_creating_anything()
     {

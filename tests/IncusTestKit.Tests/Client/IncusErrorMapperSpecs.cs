@@ -32,6 +32,21 @@ public sealed class IncusErrorMapperSpecs
         error.DaemonMessage.ShouldBe(message);
     }
 
+    // Texts of Incus 6.0.4 for a create with ?target=: a 404 for an unknown member must not read as a missing instance.
+    [Theory]
+    [InlineData(404, "Cluster member \"node9\" not found", nameof(DaemonCondition.TargetNotFound))]
+    [InlineData(400, "Cluster group \"gpu\" doesn't exist", nameof(DaemonCondition.TargetNotFound))]
+    [InlineData(500, "Couldn't find a cluster member for the instance", nameof(DaemonCondition.TargetNotFound))]
+    [InlineData(400, "Target only allowed when clustered", nameof(DaemonCondition.NotClustered))]
+    public void A_refused_cluster_target_is_an_invalid_target_error(int code, string message, string condition)
+    {
+        var error = IncusErrorMapper.Map(code, message, Context with { Target = "node9" });
+
+        error.Condition.ToString().ShouldBe(condition);
+        error.Code.ShouldBe(SandboxErrorCode.InvalidTarget);
+        error.Message.ShouldContain("'node9'");
+    }
+
     // What the SDK acts on without a type of its own (a start of a running sandbox is done, a busy one is retried, ...):
     // decided here, so no call site reads the daemon's words.
     [Theory]

@@ -95,7 +95,7 @@ public sealed class LoopbackTlsServer : IAsyncLifetime
 
     private static async Task<string> IncusAsync(params string[] arguments)
     {
-        var result = await Cli.Wrap("incus").WithArguments(arguments).WithValidation(CommandResultValidation.None)
+        var result = await CliWrap.Cli.Wrap("incus").WithArguments(arguments).WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync(CancellationToken.None);
         if (result.ExitCode != 0)
             throw new InvalidOperationException($"incus {string.Join(' ', arguments)} failed: {result.StandardError.Trim()}");

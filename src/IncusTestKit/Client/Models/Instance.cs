@@ -21,5 +21,7 @@ internal sealed record Instance
     public Dictionary<string, string> ExpandedConfig { get; init => field = value ?? []; } = [];
     public Dictionary<string, Dictionary<string, string>> Devices { get; init => field = value ?? []; } = [];
     public Dictionary<string, Dictionary<string, string>> ExpandedDevices { get; init => field = value ?? []; } = [];
+    /// <summary>The cluster member the instance is on; <c>none</c> on a server that is not clustered.</summary>
+    public string Location { get; init => field = value ?? ""; } = "";
     public InstanceState? State { get; init; }
 }
