@@ -103,6 +103,37 @@ public sealed class TaskSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pulling_the_contents_of_a_hostile_folder_copies_only_what_may_land_on_the_host_and_warns_for_the_rest()
+    {
+        var sandbox = Create();
+        // Names and kinds the code in the sandbox controls: a link out of the folder, a backslash, a newline, a FIFO.
+        OnEngine(new IncusSandboxExec
+        {
+            SandboxName = sandbox,
+            Command = "mkdir -p /r && cd /r && echo fine > ok.txt && ln -s /etc/passwd out-link && echo x > 'back\\slash' " +
+                      "&& echo y > \"$(printf 'new\\nline')\" && mkfifo pipe",
+        }).Execute().ShouldBeTrue(Errors);
+        var back = Path.Combine(_host, "hostile");
+
+        var pull = OnEngine(new IncusSandboxPull { SandboxName = sandbox, Sources = ["/r"], ContentsOnly = true, DestinationFolder = back });
+        pull.Execute();
+
+        File.ReadAllText(Path.Combine(back, "ok.txt")).ShouldBe("fine\n");
+        foreach (var entry in Directory.EnumerateFileSystemEntries(back))
+        {
+            var info = new FileInfo(entry);
+            Path.GetDirectoryName(entry).ShouldBe(back);
+            if (info.LinkTarget is { } target)
+                Path.GetFullPath(target, back).ShouldStartWith(back + Path.DirectorySeparatorChar, customMessage: $"{entry} links out of the destination");
+            (info.Attributes & FileAttributes.Device).ShouldNotBe(FileAttributes.Device);
+        }
+        File.Exists(Path.Combine(back, "pipe")).ShouldBeFalse();
+        _engine.Warnings.Select(w => w.Code).ShouldAllBe(code => code == "ISB1015");
+        _engine.Warnings.Count.ShouldBeGreaterThanOrEqualTo(2); // the link and the FIFO at least
+        _engine.EndBuild();
+    }
+
+    [Fact]
     public async Task The_end_of_the_build_destroys_what_it_created_unless_it_was_kept_and_destroy_is_idempotent()
     {
         var variable = "ISBT_MSBUILD_" + Guid.NewGuid().ToString("N")[..8];
