@@ -63,7 +63,8 @@ public sealed class SandboxRunSpecs(GeneratedRepository repository)
     [Theory]
     [InlineData("-p:SandboxTarget=isbt-node2", "is not a cluster")]
     [InlineData("-p:SandboxRemote=isbt-no-such-remote", "'isbt-no-such-remote' is not configured")]
-    public async Task The_remote_and_cluster_target_properties_reach_the_tasks(string property, string expected)
+    [InlineData("-p:SandboxTimeout=45min", "error ISB1007: SandboxTimeout=\"45min\" is not valid: use hours:minutes:seconds")]
+    public async Task The_remote_target_and_timeout_properties_reach_the_tasks_and_bad_ones_stop_the_build_before_a_sandbox_is_made(string property, string expected)
     {
         await IncusDaemon.RequireAsync();
         repository.Write(("run-where/app.csproj", repository.Project(
@@ -72,7 +73,6 @@ public sealed class SandboxRunSpecs(GeneratedRepository repository)
         var run = await repository.DotNetAsync("run-where", ["build", "-t:SandboxRun", property], TestContext.Current.CancellationToken);
 
         run.ExitCode.ShouldNotBe(0);
-        run.Output.ShouldContain("error ISB1012: ");
         run.Output.ShouldContain(expected);
         run.CreatedSandboxes.ShouldBeEmpty();
     }
