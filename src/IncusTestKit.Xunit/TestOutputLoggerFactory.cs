@@ -1,3 +1,4 @@
+using IncusTestKit.Shared;
 using Microsoft.Extensions.Logging;
 using Xunit;
 
@@ -16,7 +17,8 @@ public sealed class TestOutputLoggerFactory : ILoggerFactory
     public static TestOutputLoggerFactory Instance { get; } = new();
 
     /// <inheritdoc />
-    public ILogger CreateLogger(string categoryName) => new TestOutputLogger();
+    public ILogger CreateLogger(string categoryName) =>
+        new LineLogger(level => level >= LogLevel.Information, (level, text) => TestLog.Write($"[isb {level}] {text}"));
 
     /// <summary>Not supported: everything goes to xUnit.</summary>
     /// <exception cref="NotSupportedException">Always.</exception>
@@ -26,22 +28,5 @@ public sealed class TestOutputLoggerFactory : ILoggerFactory
     /// <summary>Nothing to release.</summary>
     public void Dispose()
     {
-    }
-
-    private sealed class TestOutputLogger : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information && logLevel != LogLevel.None;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (!IsEnabled(logLevel))
-                return;
-            var text = $"[isb {logLevel}] {formatter(state, exception)}";
-            if (exception is not null)
-                text += $": {exception.Message}";
-            TestLog.Write(text);
-        }
     }
 }

@@ -1,3 +1,4 @@
+using IncusTestKit.Shared;
 using Microsoft.Build.Utilities;
 using Microsoft.Extensions.Logging;
 
@@ -23,7 +24,8 @@ internal sealed class TaskLoggerFactory : ILoggerFactory
         return target;
     }
 
-    public ILogger CreateLogger(string categoryName) => new TaskLogger();
+    public ILogger CreateLogger(string categoryName) =>
+        new LineLogger(level => level >= LogLevel.Information && Current.Value is not null, (_, text) => Current.Value?.Write("isb: " + text));
 
     public void AddProvider(ILoggerProvider provider) =>
         throw new NotSupportedException("The MSBuild tasks log to the build only.");
@@ -47,23 +49,6 @@ internal sealed class TaskLoggerFactory : ILoggerFactory
         {
             lock (_gate)
                 _log = null;
-        }
-    }
-
-    private sealed class TaskLogger : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel is >= LogLevel.Information and < LogLevel.None && Current.Value is not null;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (!IsEnabled(logLevel))
-                return;
-            var text = $"isb: {formatter(state, exception)}";
-            if (exception is not null)
-                text += $": {exception.Message}";
-            Current.Value?.Write(text);
         }
     }
 }
