@@ -150,6 +150,30 @@ public sealed class SharedSandboxSpecs
     }
 
     [Fact]
+    public async Task A_stopped_shared_sandbox_is_not_joined_and_goes_with_its_last_user()
+    {
+        await IncusDaemon.RequireAsync();
+        var prefix = TestNames.New("share-stop");
+        await using var client = new SandboxClient();
+        try
+        {
+            await using var stopped = await client.AcquireSharedAsync(Options(prefix), Shared(prefix), Ct);
+            await stopped.Sandbox.StopAsync(force: true, cancellationToken: Ct);
+
+            await using var fresh = await client.AcquireSharedAsync(Options(prefix), Shared(prefix), Ct);
+
+            fresh.Created.ShouldBeTrue();
+            fresh.Sandbox.Name.ShouldNotBe(stopped.Sandbox.Name);
+            await stopped.DisposeAsync();
+            (await ListAsync(prefix)).ShouldBe([fresh.Sandbox.Name]);
+        }
+        finally
+        {
+            await CleanUpAsync(prefix, []);
+        }
+    }
+
+    [Fact]
     public async Task A_holder_this_machine_cannot_judge_keeps_it_only_until_its_time_to_live_ends()
     {
         await IncusDaemon.RequireAsync();
