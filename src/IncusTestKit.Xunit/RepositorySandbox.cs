@@ -19,8 +19,11 @@ namespace IncusTestKit.Xunit;
 /// }
 /// </code>
 /// </summary>
-/// <remarks>The repository root is, in order: the one passed to the constructor, <c>ISB_REPOSITORY</c>, or the first
-/// folder at or above the test assembly's folder that holds a <c>.git</c> folder or file (a worktree's).</remarks>
+/// <remarks><para>With <see cref="SandboxFixture.Reuse"/>, the repository's path is part of the configuration's hash, so
+/// only fixtures of the same checkout share; they share its overlay too: what one process writes in
+/// <see cref="WorkspacePath"/> the others see, and <see cref="ResetWorkspaceAsync"/> is refused.</para>
+/// <para>The repository root is, in order: the one passed to the constructor, <c>ISB_REPOSITORY</c>, or the first
+/// folder at or above the test assembly's folder that holds a <c>.git</c> folder or file (a worktree's).</para></remarks>
 public class RepositorySandbox : SandboxFixture
 {
     /// <summary>Where the repository appears in the sandbox: <c>/workspace</c>.</summary>
@@ -56,6 +59,8 @@ public class RepositorySandbox : SandboxFixture
     /// earlier tests of the class left there.
     /// </summary>
     /// <param name="cancellationToken">Cancels the call; default: the running test's token.</param>
+    /// <exception cref="InvalidOperationException">The sandbox is reused (<see cref="SandboxFixture.IsReused"/>): other test
+    /// processes may be using the workspace, which a reset would take away from under them.</exception>
     /// <exception cref="MountException">The sandbox has no IncusTestKit overlay at <see cref="WorkspacePath"/>
     /// (an <c>ISB_SANDBOX</c> sandbox made without it).</exception>
     /// <exception cref="SandboxUnavailableException">There is no sandbox: Incus could not provide it here.</exception>
@@ -63,6 +68,12 @@ public class RepositorySandbox : SandboxFixture
     public async Task ResetWorkspaceAsync(CancellationToken cancellationToken = default)
     {
         var sandbox = Sandbox;
+        if (IsReused)
+        {
+            throw new InvalidOperationException(
+                $"{GetType().Name} is reused: its workspace is shared with other test processes, and a reset would take it away from under their commands. " +
+                "Turn Reuse off for tests that need a clean workspace.");
+        }
         if (cancellationToken == default)
             cancellationToken = TestContext.Current.CancellationToken;
         var mounts = await sandbox.ListMountsAsync(cancellationToken).ConfigureAwait(false);

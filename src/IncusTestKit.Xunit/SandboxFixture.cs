@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using IncusTestKit.Exec;
 using IncusTestKit.Sandboxes;
+using IncusTestKit.Sharing;
 using Xunit;
 
 namespace IncusTestKit.Xunit;
@@ -20,6 +21,9 @@ namespace IncusTestKit.Xunit;
 /// it here, else as a <see cref="SandboxFixtureException"/> (a failure).</para>
 /// <para>When <c>ISB_SANDBOX</c> names a sandbox (MSBuild's <c>SandboxUp</c> sets it), that existing sandbox is used
 /// instead of creating one, and it is never destroyed; the options are then not applied.</para>
+/// <para>Override <see cref="Reuse"/> to share the sandbox with every test process that asks for the same configuration
+/// (see <see cref="SandboxClient.AcquireSharedAsync"/>): test assemblies run at once then get one sandbox between them,
+/// destroyed when the last one is done. That trades isolation for speed: the processes see each other's changes in it.</para>
 /// <para>Creation and destruction are reported as diagnostic messages (turn on <c>"diagnosticMessages": true</c> in
 /// <c>xunit.runner.json</c> to see them).</para>
 /// </remarks>
@@ -30,6 +34,7 @@ public class SandboxFixture : IAsyncLifetime
     public const string ExistingSandboxVariable = "ISB_SANDBOX";
 
     private Sandbox? _sandbox;
+    private SharedSandboxLease? _lease;
     private Exception? _failure;
 
     /// <summary>A fixture with the default sandbox (the client's default image, default limits).</summary>
@@ -54,6 +59,19 @@ public class SandboxFixture : IAsyncLifetime
 
     /// <summary>Whether the sandbox is an existing one named by <c>ISB_SANDBOX</c> (never destroyed by the fixture).</summary>
     public bool IsExisting { get; private set; }
+
+    /// <summary>Whether the sandbox is shared with other test processes (see <see cref="Reuse"/>): destroying what is in it,
+    /// or the sandbox itself, affects them too.</summary>
+    public bool IsReused => _lease is not null;
+
+    /// <summary>
+    /// When not null, the sandbox is shared: every fixture of this configuration, in this test process or any other on the
+    /// same daemon and project, gets the same one (keyed by a hash of <see cref="Options"/> after <see cref="ConfigureAsync"/>),
+    /// and it is destroyed when the last of them is disposed, or its process ends or is killed. A
+    /// <see cref="SandboxOptions.Name"/> cannot be set then (the name comes from the hash). Default: null (a sandbox of its own).
+    /// </summary>
+    /// <example><code>protected override SharedSandboxOptions? Reuse =&gt; new() { TimeToLive = TimeSpan.FromMinutes(30) };</code></example>
+    protected virtual SharedSandboxOptions? Reuse => null;
 
     /// <summary>The fixture's sandbox.</summary>
     /// <exception cref="SandboxUnavailableException">Incus could not provide it here (a skip under <see cref="SandboxFactAttribute"/>).</exception>
@@ -100,6 +118,15 @@ public class SandboxFixture : IAsyncLifetime
                 return;
             }
             var options = await ConfigureAsync(Options).ConfigureAwait(false);
+            if (Reuse is { } reuse)
+            {
+                if (options.Name is not null)
+                    throw new ArgumentException($"{fixture} is reused: its sandbox is named from its configuration, so SandboxOptions.Name must not be set (set the Reuse options' NamePrefix instead).");
+                _lease = await Client.AcquireSharedAsync(options, reuse, TestContext.Current.CancellationToken).ConfigureAwait(false);
+                _sandbox = _lease.Sandbox;
+                TestLog.Diagnostic($"{fixture}: {(_lease.Created ? "created" : "joined")} shared sandbox '{_sandbox.Name}' in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms");
+                return;
+            }
             options = options with { Name = options.Name ?? NewName(NamePrefix) };
             TestLog.Diagnostic($"{fixture}: creating sandbox '{options.Name}' from {options.Image ?? Client.DefaultImage}");
             _sandbox = await Client.CreateAsync(options, TestContext.Current.CancellationToken).ConfigureAwait(false);
@@ -122,11 +149,18 @@ public class SandboxFixture : IAsyncLifetime
     /// <param name="options">The fixture's options.</param>
     protected virtual ValueTask<SandboxOptions> ConfigureAsync(SandboxOptions options) => ValueTask.FromResult(options);
 
-    /// <summary>Destroys the sandbox when the fixture created it (within 30 s); an existing one is left as it was.</summary>
+    /// <summary>Destroys the sandbox when the fixture created it (within 30 s); an existing one is left as it was, and a
+    /// reused one is released (destroyed only when no other process holds it).</summary>
     public async ValueTask DisposeAsync()
     {
         if (_sandbox is null || IsExisting)
             return;
+        if (_lease is not null)
+        {
+            await _lease.DisposeAsync().ConfigureAwait(false);
+            TestLog.Diagnostic($"{GetType().Name}: shared sandbox '{_sandbox.Name}' released");
+            return;
+        }
         var name = _sandbox.Name;
         await _sandbox.DisposeAsync().ConfigureAwait(false);
         TestLog.Diagnostic($"{GetType().Name}: sandbox '{name}' destroyed");

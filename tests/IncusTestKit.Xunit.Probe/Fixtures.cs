@@ -44,3 +44,13 @@ public sealed class Repository() : RepositorySandbox(new SandboxOptions { Image 
 
 [CollectionDefinition("shared")]
 public sealed class SharedCollection : ICollectionFixture<CollectionBusybox>;
+
+/// <summary>A busybox sandbox shared by every probe run given the same ISB_PROBE_REUSE (it is a label, so part of the key).</summary>
+public sealed class ReusedBusybox() : SandboxFixture(new SandboxOptions
+{
+    Image = "isb/busybox",
+    Labels = new Dictionary<string, string> { ["probe"] = Environment.GetEnvironmentVariable("ISB_PROBE_REUSE") ?? "reuse" },
+})
+{
+    protected override Sharing.SharedSandboxOptions? Reuse => new() { NamePrefix = "isbt-xp-reuse" };
+}

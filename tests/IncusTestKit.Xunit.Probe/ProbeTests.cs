@@ -213,3 +213,20 @@ public sealed class HeldRun(Busybox fixture, AssemblyBusybox assembly) : IClassF
             await Task.Delay(100, TestContext.Current.CancellationToken);
     }
 }
+
+/// <summary>
+/// Writes the name of its reused sandbox to the file named by ISB_PROBE_NAMES_FILE and holds on until that file is deleted
+/// (a normal end) or the process is killed.
+/// </summary>
+public sealed class ReusedRun(ReusedBusybox fixture) : IClassFixture<ReusedBusybox>
+{
+    [SandboxFact]
+    public async Task Holds_its_reused_sandbox()
+    {
+        var names = Environment.GetEnvironmentVariable("ISB_PROBE_NAMES_FILE")!;
+        await File.WriteAllLinesAsync($"{names}.tmp", [fixture.Sandbox.Name], TestContext.Current.CancellationToken);
+        File.Move($"{names}.tmp", names);
+        while (File.Exists(names))
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+    }
+}

@@ -51,10 +51,12 @@ internal static class IncusErrorMapper
         {
             return DaemonCondition.ImageNotFound;
         }
-        // "busy running a create" while creating: another client is creating an instance of that name at this moment.
+        // "busy running a create" while creating: another client is creating an instance of that name at this moment;
+        // "busy running a start" in the instance record step: another client's create of that name is starting it.
         var creating = context.Image is not null;
         if (Has("UNIQUE constraint failed: instances.") || Has("already in use") || (code == 409 && name is not null)
-            || (creating && (Has("busy running a \"create\"") || Has("busy running a create"))))
+            || (creating && (Has("busy running a \"create\"") || Has("busy running a create")
+                             || (Has("Failed creating instance record") && Has("is busy")))))
         {
             return DaemonCondition.InstanceExists;
         }

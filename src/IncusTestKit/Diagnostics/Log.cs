@@ -71,6 +71,12 @@ internal static partial class Log
     [LoggerMessage(1105, LogLevel.Debug, "Pool {Pool}: member {Sandbox} is ready")]
     public static partial void PoolMemberReady(ILogger logger, string pool, string sandbox);
 
+    [LoggerMessage(1200, LogLevel.Debug, "Shared sandbox {Sandbox} ({Key}): {Action} in {ElapsedMs} ms")]
+    public static partial void SharedAcquired(ILogger logger, string sandbox, string key, string action, long elapsedMs);
+
+    [LoggerMessage(1201, LogLevel.Debug, "Shared sandbox {Sandbox}: lease released ({Outcome})")]
+    public static partial void SharedReleased(ILogger logger, string sandbox, string outcome);
+
     [LoggerMessage(2000, LogLevel.Debug, "Running {Command} in sandbox {Sandbox}")]
     public static partial void CommandStarting(ILogger logger, CommandText command, string sandbox);
 

@@ -4,6 +4,7 @@ using IncusTestKit.Client;
 using IncusTestKit.Client.Models;
 using IncusTestKit.Diagnostics;
 using IncusTestKit.Errors;
+using IncusTestKit.Sharing;
 
 namespace IncusTestKit.Sandboxes;
 
@@ -15,7 +16,8 @@ namespace IncusTestKit.Sandboxes;
 /// destroyed through the create-id guarded path, with its snapshots. Sweeps from several processes at once do not get
 /// in each other's way: a leftover another sweep destroyed first counts as removed. Never throws but for the caller's
 /// own cancellation: failures are logged and returned. With <c>onlyOwner</c>, only that owner's sandboxes are looked at
-/// (the crash watcher's sweep after its process died).
+/// (the crash watcher's sweep after its process died). A shared sandbox (see <see cref="SandboxClient.AcquireSharedAsync"/>)
+/// is judged by its leases instead of its creator: it is a leftover only when no holder is left alive.
 /// </summary>
 internal sealed class LeftoverReaper(SandboxClient client, string? onlyOwner = null)
 {
@@ -86,9 +88,23 @@ internal sealed class LeftoverReaper(SandboxClient client, string? onlyOwner = n
             return []; // Without /proc no owner can be proven gone.
         var instances = await client.Incus.Instances.ListPlainAsync(Filter, cancellationToken).ConfigureAwait(false);
         var leftovers = new List<Found>();
+        var now = DateTimeOffset.UtcNow;
         foreach (var instance in instances)
         {
             var owner = instance.Config.GetValueOrDefault(SandboxLabels.Owner);
+            if (IsSharedInUse(instance.Config))
+            {
+                // Its owner label names only its creator: it is judged by every holder's lease (a crash watcher looks at
+                // those its process held), so one that a live process holds is never a leftover.
+                if (onlyOwner is not null && owner != onlyOwner && !instance.Config.Any(kv => kv.Key.StartsWith(SharedLabels.LeasePrefix, StringComparison.Ordinal) && kv.Value == onlyOwner))
+                    continue;
+                if (instance.Config.GetValueOrDefault(SandboxLabels.CreateId) is { Length: > 0 } sharedId
+                    && SharedHolders.Of(instance.Config, now).LeftoverReason() is { } unheld)
+                {
+                    leftovers.Add(new Found(new LeftoverSandbox(instance.Name, unheld), sharedId, owner!));
+                }
+                continue;
+            }
             if (onlyOwner is not null && owner != onlyOwner)
                 continue;
             if (instance.Config.GetValueOrDefault(SandboxLabels.CreateId) is { Length: > 0 } createId
@@ -118,13 +134,17 @@ internal sealed class LeftoverReaper(SandboxClient client, string? onlyOwner = n
                 // Read again: a sandbox kept for inspection lost its owner label after the list was read.
                 var (instance, etag) = await client.Incus.Instances.GetWithEtagAsync(name, cancellationToken).ConfigureAwait(false);
                 if (instance.Config.GetValueOrDefault(SandboxLabels.Owner) != found.Owner
-                    || instance.Config.GetValueOrDefault(SandboxLabels.CreateId) != found.CreateId)
+                    || instance.Config.GetValueOrDefault(SandboxLabels.CreateId) != found.CreateId
+                    || (IsSharedInUse(instance.Config) && SharedHolders.Of(instance.Config, DateTimeOffset.UtcNow).LeftoverReason() is null))
                 {
-                    return false;
+                    return false; // A process joined the shared sandbox since the list was read.
                 }
                 var takeOver = new Dictionary<string, string>(StringComparer.Ordinal) { [SandboxLabels.Owner] = OwnerProcess.CurrentValue ?? "" };
                 if (instance.Config.ContainsKey(Pooling.PoolLabels.State))
                     takeOver[Pooling.PoolLabels.State] = Pooling.PoolLabels.Claimed;
+                // Retiring: no process may join it any more; a join that landed first makes this change fail instead.
+                if (instance.Config.ContainsKey(SharedLabels.State))
+                    takeOver[SharedLabels.State] = SharedLabels.Retiring;
                 await client.Incus.Instances.PatchAsync(name, new InstancePatch { Config = takeOver, Description = instance.Description },
                     client.Incus.Instances.Context($"Taking over leftover sandbox '{name}'", name), etag, cancellationToken).ConfigureAwait(false);
                 break;
@@ -145,6 +165,13 @@ internal sealed class LeftoverReaper(SandboxClient client, string? onlyOwner = n
         await client.DestroyOwnedInstanceAsync(name, found.CreateId, cancellationToken).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>
+    /// A shared sandbox past its creation and not yet retiring: its users hold leases. One still being created (its
+    /// creator's) or retiring (taken by whoever destroys it) is judged by its owner label like any other sandbox.
+    /// </summary>
+    private static bool IsSharedInUse(IReadOnlyDictionary<string, string> config) =>
+        config.ContainsKey(SharedLabels.Key) && config.GetValueOrDefault(SharedLabels.State) == SharedLabels.Ready;
 
     /// <summary>A leftover as listed: only the instance with this create id and owner is destroyed.</summary>
     private sealed record Found(LeftoverSandbox Leftover, string CreateId, string Owner);

@@ -83,6 +83,14 @@ internal sealed partial record OwnerProcess(string Host, string MachineId, strin
         };
     }
 
+    /// <summary>
+    /// Whether this owner is seen running right now: on this machine, in this boot and pid namespace, with its pid used
+    /// by a process that started when it did. False when it is gone and also when it cannot be judged from here.
+    /// </summary>
+    public bool IsSeenAlive() =>
+        Machine.Value is { } here && Host == here.Host && MachineId == here.MachineId && BootId == here.BootId
+        && PidNamespace == here.PidNamespace && StartTimeOf(Pid) == StartTime;
+
     private static readonly Lazy<OwnerProcess?> Machine = new(ReadMachine);
 
     private static OwnerProcess? ReadMachine()

@@ -14,7 +14,8 @@ public sealed partial class SandboxClient
     /// its first auto-destroy sandbox is created; call this to do it now. Not touched: sandboxes made to be kept
     /// (<see cref="SandboxOptions.AutoDestroy"/> false) or kept for inspection after a readiness timeout, sandboxes of
     /// processes on other machines or in other pid namespaces (containers), and sandboxes of live processes. Several
-    /// processes may sweep at once. Bounded to 60 s; what cannot be destroyed is reported in the result, and logged, never thrown.
+    /// processes may sweep at once. A shared sandbox (<see cref="AcquireSharedAsync"/>) is a leftover only when every
+    /// process that holds a lease on it is gone (or, past its time-to-live, none is seen alive on this machine). Bounded to 60 s; what cannot be destroyed is reported in the result, and logged, never thrown.
     /// </summary>
     /// <param name="dryRun">Only find them: <see cref="ReapResult.Leftovers"/> says what would be destroyed.</param>
     /// <param name="cancellationToken">Cancels the sweep.</param>

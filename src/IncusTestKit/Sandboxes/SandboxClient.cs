@@ -250,7 +250,8 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     /// auto-destroy sandbox it made that is not destroyed yet (a fixture's sandbox kept to the end of the run): creates in
     /// flight are abandoned (their <see cref="CreateAsync"/> throws <see cref="OperationCanceledException"/>) and each
     /// sandbox is destroyed, all together, each within 30 s. An instance is deleted only while it is the one this client
-    /// created. Sandboxes made without auto-destroy are not touched. Disposing again does nothing.
+    /// created. Sandboxes made without auto-destroy are not touched; the leases of shared sandboxes are released (a shared
+    /// sandbox is destroyed only when no other process holds it). Disposing again does nothing.
     /// </summary>
     /// <exception cref="SandboxCleanupException">Some could not be destroyed; the message names each and how to destroy it.</exception>
     public async ValueTask DisposeAsync()

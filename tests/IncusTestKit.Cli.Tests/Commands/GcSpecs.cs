@@ -1,6 +1,8 @@
 using CliWrap;
+using CliWrap.Buffered;
 using CliCommand = CliWrap.Cli;
 using IncusTestKit.Sandboxes;
+using IncusTestKit.Sharing;
 using IncusTestKit.Tests.Infrastructure;
 using Shouldly;
 
@@ -41,6 +43,37 @@ public sealed class GcSpecs
         finally
         {
             await ProtectAsync(name, false);
+            await Leftovers.DestroyAsync(name);
+        }
+    }
+
+    [Fact]
+    public async Task A_dry_run_lists_a_shared_sandbox_whose_holders_have_all_ended()
+    {
+        await IncusDaemon.RequireAsync();
+        var prefix = TestNames.New("gc-shared");
+        await using var client = new SandboxClient();
+        var lease = await client.AcquireSharedAsync(new SandboxOptions { Image = TestImages.Busybox, Labels = new Dictionary<string, string> { ["isbt"] = prefix } },
+            new SharedSandboxOptions { NamePrefix = prefix }, Ct);
+        var name = lease.Sandbox.Name;
+        try
+        {
+            // Its one lease, as a holder that has ended leaves it.
+            var show = await CliCommand.Wrap("incus").WithArguments(["config", "show", name]).ExecuteBufferedAsync(Ct);
+            var leaseKey = show.StandardOutput.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("user.isb.lease.", StringComparison.Ordinal)).Split(':')[0];
+            await CliCommand.Wrap("incus").WithArguments(["config", "set", name, $"{leaseKey}={EndedOwner()}"]).ExecuteAsync(Ct);
+            await ProtectAsync(name, true);
+
+            var json = await IsbTool.RunJsonAsync("gc", "--dry-run", "--json");
+
+            var leftover = json.GetProperty("leftovers").EnumerateArray().Single(l => l.GetProperty("name").GetString() == name);
+            leftover.GetProperty("reason").GetString().ShouldBe("it was shared, and every process that held it has ended (1)");
+            (await IsbTool.RunAsync("info", name)).ExitCode.ShouldBe(0);
+        }
+        finally
+        {
+            await ProtectAsync(name, false);
+            await lease.DisposeAsync();
             await Leftovers.DestroyAsync(name);
         }
     }
@@ -89,9 +122,14 @@ public sealed class GcSpecs
     {
         await using var client = new SandboxClient();
         await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = name, AutoDestroy = false }, Ct);
+        await CliCommand.Wrap("incus").WithArguments(["config", "set", name, $"user.isb.owner={EndedOwner()}"]).ExecuteAsync(Ct);
+    }
+
+    /// <summary>An owner label of process 1 of a boot of this machine before the last one: certainly gone.</summary>
+    private static string EndedOwner()
+    {
         var machineId = MachineIdFiles.Where(File.Exists).Select(f => File.ReadAllText(f).Trim()).FirstOrDefault() ?? "";
-        var owner = $"host={Environment.MachineName};machine={machineId};boot=00000000-0000-0000-0000-000000000000;pidns=1;pid=1;start=1";
-        await CliCommand.Wrap("incus").WithArguments(["config", "set", name, $"user.isb.owner={owner}"]).ExecuteAsync(Ct);
+        return $"host={Environment.MachineName};machine={machineId};boot=00000000-0000-0000-0000-000000000000;pidns=1;pid=1;start=1";
     }
 
     private static async Task ProtectAsync(string name, bool on) =>

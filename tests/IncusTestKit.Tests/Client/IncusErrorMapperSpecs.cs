@@ -17,6 +17,7 @@ public sealed class IncusErrorMapperSpecs
     [InlineData(500, "Failed creating instance record: Add instance info to the database: Failed to create \"instances\" entry: UNIQUE constraint failed: instances.project_id, instances.name", typeof(NameConflictException))]
     [InlineData(409, "Name \"web\" already in use", typeof(NameConflictException))]
     [InlineData(500, "Failed creating instance record: Instance is busy running a \"create\" operation", typeof(NameConflictException))]
+    [InlineData(500, "Failed creating instance record: Instance is busy running a \"start\" operation", typeof(NameConflictException))]
     [InlineData(400, "Invalid instance name: Name can only contain alphanumeric and hyphen characters", typeof(InvalidNameException))]
     [InlineData(400, "Instance is not running", typeof(SandboxNotRunningException))]
     [InlineData(400, "Instance is frozen", typeof(SandboxNotRunningException))]
