@@ -6,6 +6,7 @@ using Shouldly;
 namespace IncusTestKit.Cli.Tests.Commands;
 
 /// <summary>create, list, info, stop, start, restart and destroy, through the built tool, against the real daemon.</summary>
+[Trait("Category", IsbTool.NativeSubset)]
 public sealed class LifecycleSpecs
 {
     [Fact]
