@@ -114,7 +114,7 @@ case "$command" in
     build) build ;;
     native) build; native ;;
     pack) build; pack ;;
-    bench) bootstrap; build; dotnet run --project tests/IncusTestKit.Benchmarks -c Release --no-build -- "$@" ;;
+    bench) bootstrap; build; native; dotnet run --project tests/IncusTestKit.Benchmarks -c Release --no-build -- "$@" ;;
     -h|--help|help|"") usage ;;
     *) echo "build.sh: unknown command '$command'" >&2; usage >&2; exit 2 ;;
 esac
