@@ -34,7 +34,7 @@ public static class IsbTool
     {
         Span<byte> header = stackalloc byte[4];
         using var file = File.OpenRead(path);
-        return file.Read(header) == 4 && header.SequenceEqual("\x7fELF"u8);
+        return file.Read(header) == 4 && header.SequenceEqual("\u007fELF"u8);
     }
 
     public static Command Command(params string[] arguments) =>
