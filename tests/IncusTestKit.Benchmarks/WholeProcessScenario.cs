@@ -1,5 +1,6 @@
 using System.Globalization;
 using CliWrap;
+using CliWrap.Buffered;
 using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Benchmarks;
@@ -54,10 +55,10 @@ internal static class WholeProcessScenario
     {
         public async Task RunAsync()
         {
-            var result = await Cli.Wrap(Program).WithArguments(Arguments).WithValidation(CommandResultValidation.None)
-                .WithStandardOutputPipe(PipeTarget.Null).ExecuteAsync();
+            // Output read in full, as a script would (a pipe closed early would end incus with SIGPIPE).
+            var result = await Cli.Wrap(Program).WithArguments(Arguments).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
             if (result.ExitCode != 0)
-                throw new InvalidOperationException($"{Program} {string.Join(' ', Arguments)} exited with {result.ExitCode}");
+                throw new InvalidOperationException($"{Program} {string.Join(' ', Arguments)} exited with {result.ExitCode}: {result.StandardError.Trim()}");
         }
     }
 }
