@@ -9,7 +9,8 @@ usage() {
 Usage: ./build.sh <command> [arguments]
 
   demo        set Incus up, build, and run a real command and real code in a real sandbox
-  test        set Incus up, build, run every test with line coverage and the samples; the closing lines are
+  test        set Incus up, build (with the native isb), run every test with line coverage, the CLI's NativeCli
+              tests again against the native isb, and the samples; the closing lines are
               "coverage: <package> NN.N% lines, ..." (fails below 80%) and "N passed, N failed, N skipped"
   bootstrap   set Incus up only (install, start the daemon, storage, network, images); see build/bootstrap.sh --help
   build       build the solution (Release)
