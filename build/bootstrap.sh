@@ -70,6 +70,9 @@ ensure_packages() {
     command -v dnsmasq >/dev/null || need+=(dnsmasq-base)
     # A real terminal for the interactive tests of dotnet isb disp.
     command -v tmux >/dev/null || need+=(tmux)
+    # The NativeAOT isb (./build.sh native) links with clang or, failing that, gcc, and strips with objcopy.
+    command -v clang >/dev/null || command -v gcc >/dev/null || need+=(gcc)
+    command -v objcopy >/dev/null || need+=(binutils)
     [ ${#need[@]} -eq 0 ] && { say "packages: present"; return; }
 
     export DEBIAN_FRONTEND=noninteractive

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace IncusTestKit.Benchmarks;
 
@@ -28,5 +29,17 @@ internal sealed record Measurement(string Name, IReadOnlyList<double> Millisecon
             times.Add(stopwatch.Elapsed.TotalMilliseconds);
         }
         return new Measurement(name, times);
+    }
+
+    /// <summary>Prints a markdown table: each contender's median and p95, and its median against the baseline's (named <paramref name="versus"/>).</summary>
+    public static void Print(string title, string versus, Measurement baseline, params Measurement[] others)
+    {
+        Console.WriteLine($"## {title}");
+        Console.WriteLine();
+        Console.WriteLine($"| contender | median ms | p95 ms | median vs {versus} |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        foreach (var m in others.Prepend(baseline))
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {m.Name} | {m.Median:0.0} | {m.P95:0.0} | {m.Median / baseline.Median:0.00}x |"));
+        Console.WriteLine();
     }
 }

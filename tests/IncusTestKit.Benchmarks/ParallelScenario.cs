@@ -13,7 +13,7 @@ internal static class ParallelScenario
 {
     public static async Task RunAsync(int processes, string prefix)
     {
-        var tool = FindTool();
+        var tool = BuiltTool.Dll();
         // One of each first: the image unpacked on the pool, the tool's files in the page cache.
         await RunDispAsync(tool);
         await RunCliAsync($"{prefix}-pwarm");
@@ -74,19 +74,6 @@ internal static class ParallelScenario
                 return $"incus {step[0]} exited {result.ExitCode}: {result.StandardError.Trim()}";
         }
         return null;
-    }
-
-    // The tool as ./build.sh build leaves it: the benchmark measures what a user runs, a separate process each.
-    private static string FindTool()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (!File.Exists(Path.Combine(folder.FullName, "IncusTestKit.sln")))
-                continue;
-            var tool = Path.Combine(folder.FullName, "src", "IncusTestKit.Cli", "bin", "Release", "net10.0", "dotnet-isb.dll");
-            return File.Exists(tool) ? tool : throw new InvalidOperationException($"{tool} is missing: run ./build.sh build first.");
-        }
-        throw new InvalidOperationException("The repository root (IncusTestKit.sln) was not found above the benchmark.");
     }
 
     private sealed record Outcome(TimeSpan Wall, IReadOnlyList<double> Seconds, IReadOnlyList<string> Failures);

@@ -6,14 +6,16 @@ using IncusTestKit.Benchmarks;
 using IncusTestKit.Pooling;
 using IncusTestKit.Sandboxes;
 
-// Usage: dotnet run -c Release --project tests/IncusTestKit.Benchmarks [-- --exec-runs N --create-runs N --parallel N --pool-runs N]
-// (--create-runs 0, --exec-runs 0, --parallel 0 or --pool-runs 0 skips that scenario; the parallel one runs the built dotnet isb.
+// Usage: dotnet run -c Release --project tests/IncusTestKit.Benchmarks [-- --exec-runs N --create-runs N --parallel N --pool-runs N --process-runs N]
+// (--create-runs 0, --exec-runs 0, --parallel 0, --pool-runs 0 or --process-runs 0 skips that scenario; the parallel one runs the built dotnet isb,
+// the whole-process one the native isb of ./build.sh native next to the incus CLI.
 // Only the pool: ./build.sh bench --create-runs 0 --exec-runs 0 --parallel 0)
 // Needs a bootstrapped Incus (./build.sh bootstrap) and the incus CLI. Prints markdown tables with ratios.
 var execRuns = Option("--exec-runs", 200);
 var createRuns = Option("--create-runs", 5);
 var parallel = Option("--parallel", 30);
 var poolRuns = Option("--pool-runs", 20);
+var processRuns = Option("--process-runs", 20);
 var prefix = $"isbbench-{Environment.ProcessId}";
 
 await using var client = new SandboxClient();
@@ -35,6 +37,8 @@ try
         await ParallelScenario.RunAsync(parallel, prefix);
     if (poolRuns > 0)
         await ComparePoolAsync("isb/busybox");
+    if (processRuns > 0)
+        await WholeProcessScenario.RunAsync(client, processRuns, prefix);
 }
 finally
 {
@@ -150,16 +154,7 @@ async Task ComparePoolAsync(string image)
     Console.WriteLine();
 }
 
-static void Print(string title, Measurement baseline, params Measurement[] others)
-{
-    Console.WriteLine($"## {title}");
-    Console.WriteLine();
-    Console.WriteLine("| contender | median ms | p95 ms | median vs IncusTestKit |");
-    Console.WriteLine("|---|---:|---:|---:|");
-    foreach (var m in others.Prepend(baseline))
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {m.Name} | {m.Median:0.0} | {m.P95:0.0} | {m.Median / baseline.Median:0.00}x |"));
-    Console.WriteLine();
-}
+static void Print(string title, Measurement baseline, params Measurement[] others) => Measurement.Print(title, "IncusTestKit", baseline, others);
 
 static async Task<string> Incus(params string[] arguments) =>
     (await Cli.Wrap("incus").WithArguments(arguments).ExecuteBufferedAsync()).StandardOutput;

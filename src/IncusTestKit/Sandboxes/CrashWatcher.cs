@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using IncusTestKit.Configuration;
 using IncusTestKit.Diagnostics;
@@ -61,10 +62,8 @@ internal static partial class CrashWatcher
         if (OwnerProcess.CurrentValue is not { } owner)
             return; // Not Linux: nothing is labelled, so nothing could be swept.
         var watcher = Path.Combine(AppContext.BaseDirectory, AssemblyName);
-        // Loaded from elsewhere (an MSBuild task's folder): beside this assembly. In a single-file app its location is "".
-#pragma warning disable IL3000
-        if (!File.Exists(watcher) && Path.GetDirectoryName(typeof(CrashWatcher).Assembly.Location) is { Length: > 0 } here)
-#pragma warning restore IL3000
+        // Loaded from elsewhere (an MSBuild task's folder): beside this assembly.
+        if (!File.Exists(watcher) && AssemblyFolder() is { } here)
             watcher = Path.Combine(here, AssemblyName);
         if (!File.Exists(watcher))
         {
@@ -94,6 +93,11 @@ internal static partial class CrashWatcher
         }
         Log.WatcherStarted(client.Logger, watcher, Environment.ProcessId);
     }
+
+    /// <summary>The folder this assembly was loaded from, or null in a single-file or native app (which has none).</summary>
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty location is handled: the watcher is then looked for next to the app only.")]
+    private static string? AssemblyFolder() =>
+        Path.GetDirectoryName(typeof(CrashWatcher).Assembly.Location) is { Length: > 0 } folder ? folder : null;
 
     /// <summary>The <c>dotnet</c> that runs this process, so the watcher runs on the same runtime.</summary>
     private static string DotnetHost()

@@ -93,7 +93,9 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     public async Task<Sandbox> GetByNameAsync(string name, CancellationToken cancellationToken = default)
     {
         SandboxNames.Validate(name);
-        var instance = await Incus.Instances.GetAsync(name, cancellationToken).ConfigureAwait(false);
+        // A handle needs the config only: the state (which the daemon reads from the running instance, slowly on a busy
+        // host) would double what a one-shot `isb exec NAME` pays before its command runs.
+        var instance = await Incus.Instances.GetPlainAsync(name, cancellationToken).ConfigureAwait(false);
         return new Sandbox(this, instance, owned: null, ipv4Address: null);
     }
 

@@ -5,6 +5,7 @@ using Shouldly;
 namespace IncusTestKit.Cli.Tests.Commands;
 
 /// <summary>Every failure is one clear line (and a hint), exit code 1, no stack trace, and nothing left behind.</summary>
+[Trait("Category", IsbTool.NativeSubset)]
 public sealed class CreateErrorSpecs(BusyboxSandbox shared) : IClassFixture<BusyboxSandbox>
 {
     [Fact]

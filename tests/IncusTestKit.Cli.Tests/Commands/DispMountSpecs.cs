@@ -5,6 +5,7 @@ using Shouldly;
 namespace IncusTestKit.Cli.Tests.Commands;
 
 /// <summary>disp --mount; in the disp collection, with the other tests that make disposable sandboxes.</summary>
+[Trait("Category", IsbTool.NativeSubset)]
 [Collection(DispInstances.Collection)]
 public sealed class DispMountSpecs
 {

@@ -8,11 +8,11 @@ namespace IncusTestKit.Cli.Tests.Commands;
 /// <c>dotnet isb disp</c> on a real terminal (tmux): a person types into the sandbox's shell, resizes the window,
 /// presses Ctrl-C and Ctrl-D, and finds their own terminal as it was once the sandbox is gone.
 /// </summary>
+[Trait("Category", IsbTool.NativeSubset)]
 [Collection(DispInstances.Collection)]
 public sealed class DispTerminalSpecs
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-    private static readonly string Host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
     [Fact]
     public async Task A_person_types_into_the_shell_resizes_it_interrupts_it_and_leaves_with_Ctrl_D()
@@ -24,7 +24,7 @@ public sealed class DispTerminalSpecs
         {
             try
             {
-                await tmux.TypeLineAsync($"'{Host}' '{IsbTool.DllPath}' disp --image {TestImages.Busybox}; echo disp-exit=$?");
+                await tmux.TypeLineAsync($"{IsbTool.ShellLauncher} disp --image {TestImages.Busybox}; echo disp-exit=$?");
                 screen = await tmux.WaitForAsync(s => s.Contains("leave the shell (exit, or Ctrl-D) to delete it") && s.TrimEnd().EndsWith('#'),
                     "the sandbox's shell prompt", Patience);
                 var name = DispInstances.NameIn(screen);
@@ -76,7 +76,7 @@ public sealed class DispTerminalSpecs
         await using var tmux = await TmuxSession.StartAsync(100, 30, "sh");
         try
         {
-            await tmux.TypeLineAsync($"'{Host}' '{IsbTool.DllPath}' disp --console --image {TestImages.Busybox}; echo disp-exit=$?");
+            await tmux.TypeLineAsync($"{IsbTool.ShellLauncher} disp --console --image {TestImages.Busybox}; echo disp-exit=$?");
             var screen = await tmux.WaitForAsync(s => s.Contains("Ctrl-a q detaches and deletes it"), "the console attached", Patience);
             var name = DispInstances.NameIn(screen);
 
@@ -101,7 +101,7 @@ public sealed class DispTerminalSpecs
         string screen;
         try
         {
-            await tmux.TypeLineAsync($"'{Host}' '{IsbTool.DllPath}' disp --image {TestImages.Busybox}");
+            await tmux.TypeLineAsync($"{IsbTool.ShellLauncher} disp --image {TestImages.Busybox}");
             screen = await tmux.WaitForAsync(s => s.Contains("leave the shell") && s.TrimEnd().EndsWith('#'), "the sandbox's shell prompt", Patience);
         }
         catch

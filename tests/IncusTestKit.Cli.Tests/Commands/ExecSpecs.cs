@@ -7,6 +7,7 @@ using Shouldly;
 namespace IncusTestKit.Cli.Tests.Commands;
 
 /// <summary><c>dotnet isb exec</c> in a shared busybox sandbox: exit codes, streams, stdin, options, timeouts.</summary>
+[Trait("Category", IsbTool.NativeSubset)]
 public sealed class ExecSpecs(BusyboxSandbox shared) : IClassFixture<BusyboxSandbox>
 {
     [Fact]

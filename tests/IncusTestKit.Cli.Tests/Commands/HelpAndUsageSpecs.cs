@@ -5,6 +5,7 @@ using Shouldly;
 namespace IncusTestKit.Cli.Tests.Commands;
 
 /// <summary>What a person sees before anything reaches the daemon: help with examples, and command-line mistakes as one error.</summary>
+[Trait("Category", IsbTool.NativeSubset)]
 public sealed class HelpAndUsageSpecs
 {
     private static readonly string[] AllVerbs = ["create", "destroy", "list", "info", "start", "stop", "restart", "exec", "run", "gc"];

@@ -9,6 +9,7 @@ namespace IncusTestKit.Cli.Tests.Commands;
 public sealed class LifecycleSpecs
 {
     [Fact]
+    [Trait("Category", IsbTool.NativeSubset)]
     public async Task A_sandbox_goes_through_its_whole_life_with_json_at_every_step()
     {
         await IncusDaemon.RequireAsync();
@@ -141,6 +142,7 @@ public sealed class LifecycleSpecs
     }
 
     [Fact]
+    [Trait("Category", IsbTool.NativeSubset)]
     public async Task List_and_info_print_aligned_text_for_people()
     {
         await IncusDaemon.RequireAsync();

@@ -5,7 +5,9 @@ namespace IncusTestKit.Tests.Infrastructure;
 
 /// <summary>
 /// Packs the CLI project as it was built for these tests and installs the package into a temporary tool path from
-/// that package's folder alone. Done once per class; a failure is kept and reported by every test.
+/// that package's folder alone. Done once per class; a failure is kept and reported by every test. The pack also makes
+/// the RID-specific packages, compiling the NativeAOT one unless <c>./build.sh native</c> left it up to date (then it
+/// takes seconds, else a minute or more; hence the generous bound).
 /// </summary>
 public sealed class InstalledTool : IAsyncLifetime
 {
@@ -26,7 +28,7 @@ public sealed class InstalledTool : IAsyncLifetime
     private async Task<Installation> InstallAsync()
     {
         var toolPath = Path.Combine(_root.FullName, "tools");
-        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(10));
 
         _packed = await PackedProject.PackAsync("IncusTestKit.Cli", bound.Token);
 
@@ -48,7 +50,7 @@ public sealed class InstalledTool : IAsyncLifetime
             .ExecuteBufferedAsync(bound.Token);
         if (install.ExitCode != 0)
             throw new InvalidOperationException($"dotnet tool install failed ({install.ExitCode}):\n{install.StandardOutput}\n{install.StandardError}");
-        return new Installation(_packed.Package, _packed.Version, toolPath);
+        return new Installation(_packed.Package, _packed.Version, toolPath, Directory.GetFiles(_packed.Folder, "*.nupkg").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList()!);
     }
 
     /// <inheritdoc />

@@ -5,13 +5,40 @@ using CliWrap.Buffered;
 
 namespace IncusTestKit.Tests.Infrastructure;
 
-/// <summary>Runs the built <c>dotnet-isb</c> as a process, as a user would.</summary>
+/// <summary>
+/// Runs the tool as a process, as a user would: the <c>dotnet-isb.dll</c> built next to the tests (run by <c>dotnet</c>,
+/// so coverlet sees it), or the executable named by <c>ISB_CLI_UNDER_TEST</c> (the NativeAOT build:
+/// <c>./build.sh test</c> runs the <see cref="NativeSubset"/> against artifacts/isb-linux-x64/isb).
+/// </summary>
 public static class IsbTool
 {
+    /// <summary>The trait value (<c>Category=NativeCli</c>) of the classes that are also run against the native build.</summary>
+    public const string NativeSubset = "NativeCli";
+
     public static string DllPath { get; } = Path.Combine(AppContext.BaseDirectory, "dotnet-isb.dll");
 
+    /// <summary>The executable named by <c>ISB_CLI_UNDER_TEST</c>, or null when the tests run the built dll.</summary>
+    public static string? Executable { get; } =
+        Environment.GetEnvironmentVariable("ISB_CLI_UNDER_TEST") is { Length: > 0 } path ? Path.GetFullPath(path) : null;
+
+    /// <summary>The words that start the tool (before its arguments).</summary>
+    public static IReadOnlyList<string> Launcher { get; } = Executable is { } executable ? [executable] : [DotnetHost, DllPath];
+
+    /// <summary>The launcher as a shell command-line prefix, each word single-quoted (for a shell typed into by tmux).</summary>
+    public static string ShellLauncher => string.Join(' ', Launcher.Select(word => $"'{word}'"));
+
+    private static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+
+    /// <summary>Whether <paramref name="path"/> is an ELF executable (a native build, not a dll or a script).</summary>
+    public static bool IsElf(string path)
+    {
+        Span<byte> header = stackalloc byte[4];
+        using var file = File.OpenRead(path);
+        return file.Read(header) == 4 && header.SequenceEqual("\u007fELF"u8);
+    }
+
     public static Command Command(params string[] arguments) =>
-        CliWrap.Cli.Wrap("dotnet").WithArguments([DllPath, .. arguments]).WithValidation(CommandResultValidation.None);
+        CliWrap.Cli.Wrap(Launcher[0]).WithArguments([.. Launcher.Skip(1), .. arguments]).WithValidation(CommandResultValidation.None);
 
     public static Task<BufferedCommandResult> RunAsync(params string[] arguments) =>
         Command(arguments).ExecuteBufferedAsync(TestContext.Current.CancellationToken);

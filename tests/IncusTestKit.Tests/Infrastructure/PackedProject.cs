@@ -26,7 +26,7 @@ public sealed class PackedProject : IDisposable
             .ToDictionary(e => e.Attribute("id")!.Value, e => e.Attribute("version")!.Value);
     }
 
-    /// <summary>The folder that holds the package (and nothing else).</summary>
+    /// <summary>The folder that holds the package (and nothing else but a tool's RID-specific packages).</summary>
     public string Folder { get; }
 
     /// <summary>The .nupkg file.</summary>
@@ -59,7 +59,10 @@ public sealed class PackedProject : IDisposable
                 .ExecuteBufferedAsync(cancellationToken);
             if (result.ExitCode != 0)
                 throw new InvalidOperationException($"dotnet {string.Join(' ', arguments)} failed ({result.ExitCode}):\n{result.StandardOutput}\n{result.StandardError}");
-            return new PackedProject(folder, Directory.GetFiles(folder, "*.nupkg").Single());
+            // A tool with RID-specific packages (the CLI) also leaves <id>.<rid>.<version>.nupkg: the package users name is <id>.<version>.
+            var package = Directory.GetFiles(folder, "*.nupkg")
+                .Single(p => Path.GetFileName(p).StartsWith(project + ".", StringComparison.Ordinal) && char.IsAsciiDigit(Path.GetFileName(p)[project.Length + 1]));
+            return new PackedProject(folder, package);
         }
         catch
         {
