@@ -39,4 +39,6 @@ public enum SandboxErrorCode
     CleanupFailed,
     /// <summary>The profiles would make the sandbox privileged or add raw or nesting settings. See <see cref="UnsafeProfileException"/>.</summary>
     UnsafeProfile,
+    /// <summary>The exec agent could not start or its channel broke. See <see cref="ExecAgentException"/>.</summary>
+    ExecAgent,
 }

@@ -51,7 +51,17 @@ public sealed partial class Sandbox
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var result = await new WebSocketExec(_client.Incus, Name, options).RunAsync(argv, uid, gid, environment, cancellationToken).ConfigureAwait(false);
+            var channel = await ChannelAsync(cancellationToken).ConfigureAwait(false);
+            ExecResult result;
+            try
+            {
+                result = await new ContainedExec(channel, Name, options).RunAsync(argv, uid, gid, environment, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AgentDeclinedException)
+            {
+                // A uid the agent cannot switch to (no entry in the sandbox's /etc/passwd): nothing ran, the daemon runs it.
+                result = await new ContainedExec(DaemonChannel, Name, options).RunAsync(argv, uid, gid, environment, cancellationToken).ConfigureAwait(false);
+            }
             Log.CommandExited(_client.SandboxLogger, logged, Name, result.ExitCode, Log.Milliseconds(result.Duration));
             return result;
         }
@@ -59,6 +69,63 @@ public sealed partial class Sandbox
         {
             Log.CommandFailed(_client.SandboxLogger, logged, Name, Log.Milliseconds(Stopwatch.GetElapsedTime(started)), e);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Which channel this handle's commands use: <see cref="Exec.ExecChannel.Daemon"/> or <see cref="Exec.ExecChannel.Agent"/>.
+    /// For a sandbox created with <see cref="Exec.ExecChannel.Auto"/> this is decided here, as on the first command: the
+    /// agent is pushed in and started, or found unable to run.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="ExecAgentException">The sandbox was created with <see cref="Exec.ExecChannel.Agent"/> and cannot run the agent.</exception>
+    public async Task<ExecChannel> GetExecChannelAsync(CancellationToken cancellationToken = default) =>
+        (await ChannelAsync(cancellationToken).ConfigureAwait(false)).Kind;
+
+    private DaemonExecChannel DaemonChannel => _daemonChannel ??= new DaemonExecChannel(_client.Incus, Name);
+
+    /// <summary>
+    /// The channel for the next command. The agent is started once per handle; where it cannot run, Auto settles on the
+    /// daemon for good, Agent fails. A channel that broke is replaced: Auto by the daemon, Agent by a new agent.
+    /// </summary>
+    private async Task<IExecChannel> ChannelAsync(CancellationToken cancellationToken)
+    {
+        if (ExecChannel == ExecChannel.Daemon || _agentUnavailable is not null)
+            return DaemonChannel;
+        if (_agent is { IsBroken: false } running)
+            return running;
+        await _agentGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_agent is { IsBroken: false } started)
+                return started;
+            if (_agent is not null && ExecChannel == ExecChannel.Auto)
+            {
+                _agentUnavailable = "its exec agent broke";
+                return DaemonChannel;
+            }
+            if (Volatile.Read(ref _destroyed) == 1)
+                throw new ObjectDisposedException(Name, $"The handle to sandbox '{Name}' was disposed or its sandbox destroyed.");
+            try
+            {
+                _agent = await AgentExecChannel.StartAsync(_client.Incus, Name, _client.SandboxLogger, cancellationToken).ConfigureAwait(false);
+                return _agent;
+            }
+            catch (AgentUnavailableException e) when (ExecChannel == ExecChannel.Auto)
+            {
+                _agentUnavailable = e.Message;
+                Log.AgentUnavailable(_client.SandboxLogger, Name, e.Message);
+                return DaemonChannel;
+            }
+            catch (AgentUnavailableException e)
+            {
+                throw new ExecAgentException(
+                    $"Sandbox '{Name}' cannot run the exec agent: {e.Message}. Create it with ExecChannel.Auto to use the daemon where the agent cannot run, or use an image with glibc.");
+            }
+        }
+        finally
+        {
+            _agentGate.Release();
         }
     }
 
