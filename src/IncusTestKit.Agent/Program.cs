@@ -88,6 +88,12 @@ internal static partial class Program
             Fail(id, StartError.BadRequest);
             return;
         }
+        // Checked here rather than by a files request of the client's: one round trip less for a command with a directory.
+        if (!Directory.Exists(request.WorkingDirectory))
+        {
+            Fail(id, StartError.NoDirectory);
+            return;
+        }
         var info = new ProcessStartInfo(request.Argv[0])
         {
             UseShellExecute = false,

@@ -83,6 +83,8 @@ internal enum StartError
     CannotStart = 3,
     /// <summary>The id is already in use.</summary>
     DuplicateId = 4,
+    /// <summary>The working directory does not exist.</summary>
+    NoDirectory = 5,
 }
 
 /// <summary>What a <see cref="AgentFrames.Start"/> frame carries. Strings are a 4-byte length and UTF-8.</summary>

@@ -116,7 +116,7 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
         string what, CancellationToken cancellationToken)
     {
         var id = (uint)Interlocked.Increment(ref _nextId);
-        var process = new Process(this, id, onOutput);
+        var process = new Process(this, id, start.WorkingDirectory, onOutput);
         _processes[id] = process;
         try
         {
@@ -124,8 +124,10 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
             if (Volatile.Read(ref _failure) is { } failure)
                 throw failure;
             Volatile.Write(ref _lastHeard, Stopwatch.GetTimestamp());
-            var request = new StartRequest(start.Uid, start.Gid, start.WorkingDirectory, start.Argv, [.. start.Environment]);
-            await SendAsync(AgentFrames.Start, id, request.Encode(), cancellationToken).ConfigureAwait(false);
+            var request = new StartRequest(start.Uid, start.Gid, start.WorkingDirectory, start.Argv, [.. start.Environment]).Encode();
+            if (request.Length > AgentFrames.MaxPayload)
+                throw new AgentDeclinedException($"a command line and environment over {AgentFrames.MaxPayload / (1024 * 1024)} MiB");
+            await SendAsync(AgentFrames.Start, id, request, cancellationToken).ConfigureAwait(false);
             // Not cancelled: the command may be running, and must be held so a cancellation can kill it. The wait is
             // bounded by the channel's own watch (an agent that stops answering breaks it).
             await process.Started.ConfigureAwait(false);
@@ -338,7 +340,7 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private sealed class Process(AgentExecChannel channel, uint id, Func<OutputSource, ReadOnlyMemory<byte>, ValueTask> onOutput) : IExecProcess
+    private sealed class Process(AgentExecChannel channel, uint id, string workingDirectory, Func<OutputSource, ReadOnlyMemory<byte>, ValueTask> onOutput) : IExecProcess
     {
         private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _output = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -357,7 +359,8 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
 
         public bool OnStartFailed(StartError error, string instance) => _started.TrySetException(error switch
         {
-            StartError.UnknownUser => new AgentDeclinedException(),
+            StartError.UnknownUser => new AgentDeclinedException("a uid without an entry in the sandbox's /etc/passwd"),
+            StartError.NoDirectory => ContainedExec.MissingWorkingDirectory(workingDirectory, instance),
             _ => new ExecAgentException($"The exec agent in sandbox '{instance}' could not start the command ({error}). Run it with ExecChannel.Daemon to see the daemon's error."),
         });
 
@@ -412,5 +415,5 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
 /// <summary>The sandbox cannot run the exec agent; <see cref="Exception.Message"/> says why.</summary>
 internal sealed class AgentUnavailableException(string reason) : Exception(reason);
 
-/// <summary>The agent cannot run this one command (a uid it cannot switch to); the daemon runs it instead.</summary>
-internal sealed class AgentDeclinedException() : Exception("The exec agent cannot switch to this uid; the daemon runs the command.");
+/// <summary>The agent cannot run this one command (the reason says why); nothing ran, and the daemon runs it instead.</summary>
+internal sealed class AgentDeclinedException(string reason) : Exception($"The exec agent cannot run this command ({reason}); the daemon runs it.");

@@ -111,6 +111,10 @@ internal sealed class ContainedExec
         };
     }
 
+    /// <summary>The error for a working directory that does not exist: the daemon would run the command in / instead.</summary>
+    public static PathNotFoundException MissingWorkingDirectory(string path, string instance) =>
+        new($"The working directory '{path}' does not exist in sandbox '{instance}'.");
+
     // Both ends, but the first failure at once: a wait round the daemon leaves unanswered fails while the streams still hang.
     private static async Task BothOrFirstFailure(Task first, Task second)
     {

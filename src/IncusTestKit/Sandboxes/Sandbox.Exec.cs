@@ -44,14 +44,15 @@ public sealed partial class Sandbox
 
         var environment = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal);
         var (uid, gid) = await ResolveUserAsync(options.User, environment, cancellationToken).ConfigureAwait(false);
-        if (options.WorkingDirectory != "/")
+        var channel = await ChannelAsync(cancellationToken).ConfigureAwait(false);
+        // The agent checks the directory itself as it starts the command.
+        if (channel.Kind == ExecChannel.Daemon)
             await EnsureDirectoryAsync(options.WorkingDirectory, cancellationToken).ConfigureAwait(false);
         var logged = new CommandText(argv);
         Log.CommandStarting(_client.SandboxLogger, logged, Name);
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var channel = await ChannelAsync(cancellationToken).ConfigureAwait(false);
             ExecResult result;
             try
             {
@@ -59,7 +60,9 @@ public sealed partial class Sandbox
             }
             catch (AgentDeclinedException)
             {
-                // A uid the agent cannot switch to (no entry in the sandbox's /etc/passwd): nothing ran, the daemon runs it.
+                // A uid the agent cannot switch to (no entry in the sandbox's /etc/passwd), a start request over its limit:
+                // nothing ran, the daemon runs it.
+                await EnsureDirectoryAsync(options.WorkingDirectory, cancellationToken).ConfigureAwait(false);
                 result = await new ContainedExec(DaemonChannel, Name, options).RunAsync(argv, uid, gid, environment, cancellationToken).ConfigureAwait(false);
             }
             Log.CommandExited(_client.SandboxLogger, logged, Name, result.ExitCode, Log.Milliseconds(result.Duration));
@@ -132,8 +135,8 @@ public sealed partial class Sandbox
     // The daemon silently runs in / when the directory is missing; a clear error is kinder.
     private async Task EnsureDirectoryAsync(string path, CancellationToken cancellationToken)
     {
-        if (!await _client.Incus.Files.ExistsAsync(Name, path, cancellationToken).ConfigureAwait(false))
-            throw new PathNotFoundException($"The working directory '{path}' does not exist in sandbox '{Name}'.");
+        if (path != "/" && !await _client.Incus.Files.ExistsAsync(Name, path, cancellationToken).ConfigureAwait(false))
+            throw ContainedExec.MissingWorkingDirectory(path, Name);
     }
 
     /// <summary>A name is looked up in the sandbox's /etc/passwd; HOME and USER follow, as a login would set them.</summary>
