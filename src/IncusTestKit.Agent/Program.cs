@@ -94,6 +94,17 @@ internal static partial class Program
             Fail(id, StartError.NoDirectory);
             return;
         }
+        if (request.Group.Length > 0)
+        {
+            try
+            {
+                Directory.CreateDirectory(request.Group);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The wrapper makes it, or says why it cannot.
+            }
+        }
         var info = new ProcessStartInfo(request.Argv[0])
         {
             UseShellExecute = false,

@@ -88,15 +88,22 @@ internal enum StartError
 }
 
 /// <summary>What a <see cref="AgentFrames.Start"/> frame carries. Strings are a 4-byte length and UTF-8.</summary>
-internal sealed record StartRequest(uint Uid, uint Gid, string WorkingDirectory, IReadOnlyList<string> Argv, IReadOnlyList<KeyValuePair<string, string>> Environment)
+/// <param name="Uid">The uid to run as.</param>
+/// <param name="Gid">The gid to run as.</param>
+/// <param name="WorkingDirectory">Where to run (absolute).</param>
+/// <param name="Group">A directory to make before the start (the command's cgroup), or empty.</param>
+/// <param name="Argv">The program and its arguments.</param>
+/// <param name="Environment">Variables set over the agent's own.</param>
+internal sealed record StartRequest(uint Uid, uint Gid, string WorkingDirectory, string Group, IReadOnlyList<string> Argv, IReadOnlyList<KeyValuePair<string, string>> Environment)
 {
-    /// <summary>The payload: uid, gid, working directory, argv count and strings, environment count and name/value strings.</summary>
+    /// <summary>The payload: uid, gid, working directory, group, argv count and strings, environment count and name/value strings.</summary>
     public byte[] Encode()
     {
         var buffer = new MemoryStream();
         Int(buffer, Uid);
         Int(buffer, Gid);
         Text(buffer, WorkingDirectory);
+        Text(buffer, Group);
         Int(buffer, (uint)Argv.Count);
         foreach (var arg in Argv)
             Text(buffer, arg);
@@ -130,6 +137,7 @@ internal sealed record StartRequest(uint Uid, uint Gid, string WorkingDirectory,
         var uid = reader.Int();
         var gid = reader.Int();
         var cwd = reader.Text();
+        var group = reader.Text();
         var argc = reader.Int();
         var argv = new List<string>();
         for (var i = 0u; reader.Ok && i < argc; i++)
@@ -138,7 +146,7 @@ internal sealed record StartRequest(uint Uid, uint Gid, string WorkingDirectory,
         var env = new List<KeyValuePair<string, string>>();
         for (var i = 0u; reader.Ok && i < envc; i++)
             env.Add(new(reader.Text(), reader.Text()));
-        return reader.Ok && reader.AtEnd && argv.Count > 0 ? new StartRequest(uid, gid, cwd, argv, env) : null;
+        return reader.Ok && reader.AtEnd && argv.Count > 0 ? new StartRequest(uid, gid, cwd, group, argv, env) : null;
     }
 
     private ref struct Reader(ReadOnlySpan<byte> data)

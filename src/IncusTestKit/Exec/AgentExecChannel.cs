@@ -50,6 +50,8 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
 
     public ExecChannel Kind => ExecChannel.Agent;
 
+    public string? CgroupRoot { get; private set; }
+
     /// <summary>Whether the channel broke (or was closed): commands fail on it, and the sandbox goes on without it.</summary>
     public bool IsBroken => Volatile.Read(ref _failure) is not null;
 
@@ -108,6 +110,16 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
             throw;
         }
         _ = channel.WatchAsync();
+        // Where commands' cgroups go, so the agent makes each one as it starts the command; without it, the wrapper does.
+        try
+        {
+            var root = await ContainedExec.RunScriptAsync(channel, instance, "finding the cgroup root", Containment.RootArgv()).ConfigureAwait(false);
+            channel.CgroupRoot = root.ExitCode == 0 ? Containment.ParseRoot(root.Stdout) : null;
+        }
+        catch (Exception e) when (e is IncusTestKitException or OperationCanceledException)
+        {
+            // Commands still get their cgroup from the wrapper; a broken channel shows on the first command.
+        }
         Log.AgentStarted(logger, instance, Log.Milliseconds(Stopwatch.GetElapsedTime(started)));
         return channel;
     }
@@ -124,7 +136,7 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
             if (Volatile.Read(ref _failure) is { } failure)
                 throw failure;
             Volatile.Write(ref _lastHeard, Stopwatch.GetTimestamp());
-            var request = new StartRequest(start.Uid, start.Gid, start.WorkingDirectory, start.Argv, [.. start.Environment]).Encode();
+            var request = new StartRequest(start.Uid, start.Gid, start.WorkingDirectory, start.Group ?? "", start.Argv, [.. start.Environment]).Encode();
             if (request.Length > AgentFrames.MaxPayload)
                 throw new AgentDeclinedException($"a command line and environment over {AgentFrames.MaxPayload / (1024 * 1024)} MiB");
             await SendAsync(AgentFrames.Start, id, request, cancellationToken).ConfigureAwait(false);

@@ -56,7 +56,8 @@ internal sealed class ContainedExec
         var contained = _script is null;
         if (contained)
             environment[Containment.ExecIdVariable] = execId;
-        var start = new ExecStart(contained ? Containment.Wrap(argv, execId, asRoot: uid == 0, environment) : argv, uid, gid, _options.WorkingDirectory, environment);
+        var start = new ExecStart(contained ? Containment.Wrap(argv, execId, asRoot: uid == 0, environment) : argv, uid, gid, _options.WorkingDirectory, environment,
+            contained && _channel.CgroupRoot is { } root ? Containment.GroupOf(root, execId) : null);
         var what = $"'{_script ?? string.Join(' ', argv)}' in sandbox '{_instance}'";
         // A non-root command waits, stopped, for a root exec to move it into its cgroup; that exec starts as soon as
         // the channel has the command, and looks for it until it appears.
@@ -204,11 +205,14 @@ internal sealed class ContainedExec
 
     // One of Containment's scripts, as root, through this same exec path; the id is passed as an argument, never
     // spliced into the script.
-    private async Task<ExecResult> RunScriptAsync(string name, IReadOnlyList<string> argv)
+    private Task<ExecResult> RunScriptAsync(string name, IReadOnlyList<string> argv) => RunScriptAsync(_channel, _instance, name, argv);
+
+    /// <summary>One of <see cref="Containment"/>'s scripts, as root, within its bound; only SIGKILLed when the bound passes.</summary>
+    public static async Task<ExecResult> RunScriptAsync(IExecChannel channel, string instance, string name, IReadOnlyList<string> argv)
     {
         using var bound = new CancellationTokenSource(ScriptBound);
         var options = new CommandOptions { Timeout = Timeout.InfiniteTimeSpan, OutputLimit = 64 * 1024 };
-        return await new ContainedExec(_channel, _instance, options, name).RunAsync(argv, 0, 0, [], bound.Token).ConfigureAwait(false);
+        return await new ContainedExec(channel, instance, options, name).RunAsync(argv, 0, 0, [], bound.Token).ConfigureAwait(false);
     }
 
     private static async Task<bool> Finishes(Task task, TimeSpan within)

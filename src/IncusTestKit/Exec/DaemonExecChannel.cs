@@ -19,6 +19,8 @@ internal sealed class DaemonExecChannel(IncusClient client, string instance) : I
 
     public ExecChannel Kind => ExecChannel.Daemon;
 
+    public string? CgroupRoot => null;
+
     public async Task<IExecProcess> StartAsync(ExecStart start, Func<OutputSource, ReadOnlyMemory<byte>, ValueTask> onOutput, Action onRequested,
         string what, CancellationToken cancellationToken)
     {

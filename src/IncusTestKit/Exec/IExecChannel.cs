@@ -10,6 +10,12 @@ internal interface IExecChannel
     /// <summary>What <see cref="Sandboxes.SandboxInfo"/> and the logs call it.</summary>
     ExecChannel Kind { get; }
 
+    /// <summary>
+    /// The sandbox's cgroup2 root when the channel makes a command's group before starting it (<see cref="ExecStart.Group"/>),
+    /// which saves the wrapper a <c>mkdir</c>; null otherwise.
+    /// </summary>
+    string? CgroupRoot { get; }
+
     /// <summary>Starts a process; its output goes to <paramref name="onOutput"/>, in order per stream.</summary>
     /// <param name="start">What to run, as whom, where.</param>
     /// <param name="onOutput">Called with each piece of output as it arrives; the memory is only valid during the call.</param>
@@ -21,8 +27,11 @@ internal interface IExecChannel
         string what, CancellationToken cancellationToken);
 }
 
-/// <summary>What to run: argv exactly as given, as uid/gid, in a working directory, with variables added to the sandbox's own.</summary>
-internal sealed record ExecStart(IReadOnlyList<string> Argv, uint Uid, uint Gid, string WorkingDirectory, Dictionary<string, string> Environment);
+/// <summary>
+/// What to run: argv exactly as given, as uid/gid, in a working directory, with variables added to the sandbox's own;
+/// <paramref name="Group"/>, a cgroup directory to make first (see <see cref="IExecChannel.CgroupRoot"/>).
+/// </summary>
+internal sealed record ExecStart(IReadOnlyList<string> Argv, uint Uid, uint Gid, string WorkingDirectory, Dictionary<string, string> Environment, string? Group = null);
 
 /// <summary>A process started through an <see cref="IExecChannel"/>. Disposing it lets go of it (it is not killed).</summary>
 internal interface IExecProcess : IAsyncDisposable
