@@ -107,8 +107,6 @@ public sealed partial class Sandbox
                 _agentUnavailable = "its exec agent broke";
                 return DaemonChannel;
             }
-            if (Volatile.Read(ref _destroyed) == 1)
-                throw new ObjectDisposedException(Name, $"The handle to sandbox '{Name}' was disposed or its sandbox destroyed.");
             try
             {
                 _agent = await AgentExecChannel.StartAsync(_client.Incus, Name, _client.SandboxLogger, cancellationToken).ConfigureAwait(false);

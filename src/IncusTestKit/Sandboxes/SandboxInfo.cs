@@ -1,4 +1,5 @@
 using IncusTestKit.Exec;
+
 namespace IncusTestKit.Sandboxes;
 
 /// <summary>What a sandbox is, as listed: cheap to get for many at once.</summary>
