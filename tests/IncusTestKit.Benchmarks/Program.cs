@@ -3,6 +3,7 @@ using System.Globalization;
 using CliWrap;
 using CliWrap.Buffered;
 using IncusTestKit.Benchmarks;
+using IncusTestKit.Exec;
 using IncusTestKit.Pooling;
 using IncusTestKit.Sandboxes;
 
@@ -32,7 +33,10 @@ try
             await CompareCreateAsync(image);
     }
     if (execRuns > 0)
+    {
         await CompareExecAsync();
+        await CompareAgentExecAsync();
+    }
     if (parallel > 0)
         await ParallelScenario.RunAsync(parallel, prefix);
     if (poolRuns > 0)
@@ -104,6 +108,37 @@ async Task CompareExecAsync()
     Print($"Run `true` in a warm busybox sandbox ({execRuns} runs; CLI {cli.Milliseconds.Count})", sdk, floor, websocket.Name == floor.Name ? record : websocket, sdkTls, cli);
     Console.WriteLine($"SDK vs the daemon's floor ({floor.Name}): {sdk.Median / floor.Median:0.00}x the median (target ≤ 1.2x); " +
                       $"the CLI takes {cli.Median / sdk.Median:0.0}x the SDK's median (target ≥ 2x).");
+    Console.WriteLine();
+}
+
+// Issue 14's exec agent: `true` through the agent's one open exec stream, against the daemon's exec per command on the
+// same sandbox in the same run. debian12, not busybox: the agent needs glibc.
+async Task CompareAgentExecAsync()
+{
+    await using var sandbox = await client.CreateAsync(new SandboxOptions { Image = "isb/debian12", Name = $"{prefix}-agent", ExecChannel = ExecChannel.Agent });
+    var starting = Stopwatch.StartNew();
+    await sandbox.GetExecChannelAsync();
+    var agentStart = starting.Elapsed.TotalMilliseconds;
+    string[] argv = ["true"];
+    for (var i = 0; i < 10; i++)
+    {
+        await sandbox.RunCommandAsync(argv);
+        await raw.WebSocketExecAsync(sandbox.Name, argv);
+    }
+
+    var agent = await Measurement.TimeAsync("IncusTestKit `RunCommandAsync([\"true\"])` through the exec agent", execRuns, _ => sandbox.RunCommandAsync(argv));
+    var websocket = await Measurement.TimeAsync("raw REST: websocket exec (4 sockets, EOF, /wait), the daemon's floor", execRuns, _ => raw.WebSocketExecAsync(sandbox.Name, argv));
+    // Over HTTPS the agent rides on one exec websocket as well: another handle, another agent.
+    await using var tls = await TlsLoopback.StartAsync();
+    var overTls = await tls.Client.GetByNameAsync(sandbox.Name);
+    for (var i = 0; i < 10; i++)
+        await overTls.RunCommandAsync(argv);
+    var agentTls = await Measurement.TimeAsync("IncusTestKit through the exec agent over HTTPS (127.0.0.1, client certificate)", execRuns, _ => overTls.RunCommandAsync(argv));
+    var cli = await Measurement.TimeAsync("`incus exec NAME -- true`", Math.Max(10, execRuns / 4), _ => Incus("exec", sandbox.Name, "--", "true"));
+    Print($"Run `true` in a warm debian12 sandbox through the exec agent ({execRuns} runs; CLI {cli.Milliseconds.Count})", agent, websocket, agentTls, cli);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"Exec agent: median {agent.Median:0.00} ms (target ≤ 2 ms), p95 {agent.P95:0.00} ms, {agent.Median / websocket.Median:0.00}x the daemon's websocket floor " +
+        $"(target ≤ 0.3x); starting it (push + start, once per sandbox handle) took {agentStart:0} ms."));
     Console.WriteLine();
 }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using IncusTestKit.Cli.Invocation;
 using IncusTestKit.Cli.Output;
 using IncusTestKit.Cli.Parsing;
+using IncusTestKit.Exec;
 using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Cli.Commands;
@@ -71,6 +72,13 @@ internal sealed class CreateCommand : VerbCommand
         AllowMultipleArgumentsPerToken = false,
     };
 
+    private readonly Option<string?> _execChannel = new Option<string?>("--exec-channel")
+    {
+        Description = "How its commands reach it: daemon (an exec operation per command), auto (IncusTestKit's exec agent where the image can run it, "
+            + "else the daemon) or agent (the agent or an error) [default: daemon]",
+        HelpName = "daemon|auto|agent",
+    }.AcceptOnlyFromAmong("daemon", "auto", "agent");
+
     private readonly Option<TimeSpan?> _timeout = CommonOptions.Duration("--timeout",
         "How long to wait for it to run and get an address [default: 60s]", allowZero: false);
 
@@ -91,6 +99,7 @@ internal sealed class CreateCommand : VerbCommand
         Options.Add(_labels);
         Options.Add(_mounts);
         Options.Add(_timeout);
+        Options.Add(_execChannel);
         _isolation.AddTo(this);
         Options.Add(_json);
         _cpu.Validators.Add(result =>
@@ -108,6 +117,7 @@ internal sealed class CreateCommand : VerbCommand
         "dotnet isb create ci-1 --json",
         "dotnet isb create dev --mount ./src:/work --mount ./data:/data:ro",
         "dotnet isb create jail --image isb/busybox --no-network --processes 200",
+        "dotnet isb create fast --image isb/debian12 --exec-channel auto",
     ];
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
@@ -128,6 +138,12 @@ internal sealed class CreateCommand : VerbCommand
             Mounts = MountSpecParser.ParseAll(parseResult.GetValue(_mounts) ?? []),
             // The sandbox is the point of this verb: it must outlive the tool.
             AutoDestroy = false,
+            ExecChannel = parseResult.GetValue(_execChannel) switch
+            {
+                "auto" => ExecChannel.Auto,
+                "agent" => ExecChannel.Agent,
+                _ => ExecChannel.Daemon,
+            },
         };
         if (parseResult.GetValue(_profiles) is { Length: > 0 } profiles)
             options = options with { Profiles = profiles };

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using IncusTestKit.Exec;
 using IncusTestKit.Sandboxes;
 
 namespace IncusTestKit.Cli.Output;
@@ -54,7 +55,7 @@ internal static class SandboxFormat
         : string.Create(CultureInfo.InvariantCulture, $"{duration.TotalSeconds:0.#} s");
 
     /// <summary>Writes what a listing or <c>info</c> knows about a sandbox.</summary>
-    public static void WriteInfo(Utf8JsonWriter writer, SandboxInfo info)
+    public static void WriteInfo(Utf8JsonWriter writer, SandboxInfo info, ExecChannel? execChannelInUse = null)
     {
         writer.WriteStartObject();
         writer.WriteString("name", info.Name);
@@ -73,8 +74,19 @@ internal static class SandboxFormat
         writer.WriteMap("labels", info.Labels);
         writer.WriteNumberOrNull("processes", info.Processes);
         writer.WriteNumberOrNull("memoryUsage", info.MemoryUsage);
+        writer.WriteString("execChannel", ExecChannelName(info.ExecChannel));
+        if (execChannelInUse is { } inUse)
+            writer.WriteString("execChannelInUse", ExecChannelName(inUse));
         writer.WriteEndObject();
     }
+
+    /// <summary>How <c>--exec-channel</c> and the JSON name a channel.</summary>
+    public static string ExecChannelName(ExecChannel channel) => channel switch
+    {
+        ExecChannel.Auto => "auto",
+        ExecChannel.Agent => "agent",
+        _ => "daemon",
+    };
 
     /// <summary>Writes a sandbox that was just created: the fields of <see cref="WriteInfo"/> that are known without asking again.</summary>
     public static void WriteCreated(Utf8JsonWriter writer, Sandbox sandbox, TimeSpan duration)

@@ -95,6 +95,15 @@ internal static partial class Log
     [LoggerMessage(3002, LogLevel.Debug, "Operation {Operation} still running after a {RoundSeconds} s wait round")]
     public static partial void OperationStillRunning(ILogger logger, string operation, int roundSeconds);
 
+    [LoggerMessage(3003, LogLevel.Debug, "Exec agent started in sandbox {Sandbox} in {ElapsedMs} ms")]
+    public static partial void AgentStarted(ILogger logger, string sandbox, long elapsedMs);
+
+    [LoggerMessage(3004, LogLevel.Information, "Sandbox {Sandbox} runs its commands through the daemon: {Reason}")]
+    public static partial void AgentUnavailable(ILogger logger, string sandbox, string reason);
+
+    [LoggerMessage(3005, LogLevel.Warning, "The exec agent's channel in sandbox {Sandbox} broke: {Reason}")]
+    public static partial void AgentBroken(ILogger logger, string sandbox, string reason);
+
     /// <summary>Whole milliseconds, the unit every duration is logged in.</summary>
     public static long Milliseconds(TimeSpan elapsed) => (long)elapsed.TotalMilliseconds;
 }

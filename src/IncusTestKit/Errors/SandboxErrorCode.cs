@@ -41,4 +41,6 @@ public enum SandboxErrorCode
     UnsafeProfile,
     /// <summary>A cluster target (<see cref="Sandboxes.SandboxOptions.Target"/>) names no member or group, or the server is not a cluster.</summary>
     InvalidTarget,
+    /// <summary>The exec agent could not start or its channel broke. See <see cref="ExecAgentException"/>.</summary>
+    ExecAgent,
 }

@@ -36,18 +36,20 @@ internal static class Containment
     // the command sees the environment it was given.
     private static readonly string[] ShellAdded = ["PWD", "SHLVL"];
 
-    // Finds the cgroup2 mount (LXC mounts one at /sys/fs/cgroup on hosts with cgroup2 only), and join() mounts one when
-    // there is none, moves pid $1 into a new group for exec id $i and says whether that worked. Empty groups of
-    // finished commands are removed once there are more than 16 (rmdir refuses a group that still has processes).
+    // Finds the cgroup2 mount (LXC mounts one at /sys/fs/cgroup on hosts with cgroup2 only); root() mounts one when
+    // there is none. join() moves pid $1 into a new group for exec id $i (made here unless the exec agent made it
+    // already) and says whether that worked. Empty groups of finished commands are removed once there are more than 16
+    // (rmdir refuses a group that still has processes).
     private const string Prelude = """
         m=
         for d in /sys/fs/cgroup /sys/fs/cgroup/unified /run/isb/cgroup; do [ -f $d/cgroup.controllers ] && m=$d && break; done
         many() { [ $# -gt 16 ]; }
+        root() { [ -n "$m" ] || { m=/run/isb/cgroup; { mkdir -p $m && mount -t cgroup2 cgroup2 $m; } 2>/dev/null; }; }
         join() {
-          [ -n "$m" ] || { m=/run/isb/cgroup; { mkdir -p $m && mount -t cgroup2 cgroup2 $m; } 2>/dev/null; } || return 1
+          root || return 1
           many $m/isb/exec-* && rmdir $m/isb/exec-* 2>/dev/null
           for t in 1 2 3; do
-            { mkdir -p $m/isb/exec-$i && echo $1 > $m/isb/exec-$i/cgroup.procs; } 2>/dev/null && return 0
+            { { [ -d $m/isb/exec-$i ] || mkdir -p $m/isb/exec-$i; } && echo $1 > $m/isb/exec-$i/cgroup.procs; } 2>/dev/null && return 0
           done
           rmdir $m/isb/exec-$i 2>/dev/null
           return 1
@@ -125,6 +127,11 @@ internal static class Containment
         echo $s
         """;
 
+    // Prints the cgroup2 root commands' groups go under, mounting one if need be; exits 1 where there can be none.
+    private const string Root = Prelude + """
+        root && echo "$m"
+        """;
+
     /// <summary>The exit code of a command that was not found, as shells use it.</summary>
     public const int NotFoundExitCode = 127;
 
@@ -149,6 +156,22 @@ internal static class Containment
 
     /// <summary>Run as root next to a non-root command: moves it into its cgroup and lets it go.</summary>
     public static IReadOnlyList<string> AdoptArgv(string execId) => ["/bin/sh", "-c", Adopt, "isb-adopt", execId];
+
+    /// <summary>Run as root: prints the cgroup2 root that <see cref="GroupOf"/> takes (or exits 1 where there is none).</summary>
+    public static IReadOnlyList<string> RootArgv() => ["/bin/sh", "-c", Root, "isb-cgroup-root"];
+
+    /// <summary>The root <see cref="RootArgv"/> printed; null when that is not a plain absolute path (it comes from the sandbox).</summary>
+    public static string? ParseRoot(string output)
+    {
+        var root = output.TrimEnd('\n');
+        return root.Length is > 1 and < 256 && root[0] == '/' && !root.Contains("..", StringComparison.Ordinal)
+            && root.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '_' or '-' or '.')
+            ? root
+            : null;
+    }
+
+    /// <summary>The group a command with this exec id joins, under a root from <see cref="ParseRoot"/>.</summary>
+    public static string GroupOf(string root, string execId) => $"{root}/isb/exec-{execId}";
 
     /// <summary>Run as root: kills the command and everything it started; its output is read by <see cref="KillReport.Parse"/>.</summary>
     public static IReadOnlyList<string> KillArgv(string execId) => ["/bin/sh", "-c", Kill, "isb-kill", execId];

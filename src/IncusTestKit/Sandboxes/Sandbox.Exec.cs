@@ -44,14 +44,27 @@ public sealed partial class Sandbox
 
         var environment = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal);
         var (uid, gid) = await ResolveUserAsync(options.User, environment, cancellationToken).ConfigureAwait(false);
-        if (options.WorkingDirectory != "/")
+        var channel = await ChannelAsync(cancellationToken).ConfigureAwait(false);
+        // The agent checks the directory itself as it starts the command.
+        if (channel.Kind == ExecChannel.Daemon)
             await EnsureDirectoryAsync(options.WorkingDirectory, cancellationToken).ConfigureAwait(false);
         var logged = new CommandText(argv);
         Log.CommandStarting(_client.SandboxLogger, logged, Name);
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var result = await new WebSocketExec(_client.Incus, Name, options).RunAsync(argv, uid, gid, environment, cancellationToken).ConfigureAwait(false);
+            ExecResult result;
+            try
+            {
+                result = await new ContainedExec(channel, Name, options).RunAsync(argv, uid, gid, environment, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AgentDeclinedException)
+            {
+                // A uid the agent cannot switch to (no entry in the sandbox's /etc/passwd), a start request over its limit:
+                // nothing ran, the daemon runs it.
+                await EnsureDirectoryAsync(options.WorkingDirectory, cancellationToken).ConfigureAwait(false);
+                result = await new ContainedExec(DaemonChannel, Name, options).RunAsync(argv, uid, gid, environment, cancellationToken).ConfigureAwait(false);
+            }
             Log.CommandExited(_client.SandboxLogger, logged, Name, result.ExitCode, Log.Milliseconds(result.Duration));
             return result;
         }
@@ -62,11 +75,66 @@ public sealed partial class Sandbox
         }
     }
 
+    /// <summary>
+    /// Which channel this handle's commands use: <see cref="Exec.ExecChannel.Daemon"/> or <see cref="Exec.ExecChannel.Agent"/>.
+    /// For a sandbox created with <see cref="Exec.ExecChannel.Auto"/> this is decided here, as on the first command: the
+    /// agent is pushed in and started, or found unable to run.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="ExecAgentException">The sandbox was created with <see cref="Exec.ExecChannel.Agent"/> and cannot run the agent.</exception>
+    public async Task<ExecChannel> GetExecChannelAsync(CancellationToken cancellationToken = default) =>
+        (await ChannelAsync(cancellationToken).ConfigureAwait(false)).Kind;
+
+    private DaemonExecChannel DaemonChannel => _daemonChannel ??= new DaemonExecChannel(_client.Incus, Name);
+
+    /// <summary>
+    /// The channel for the next command. The agent is started once per handle; where it cannot run, Auto settles on the
+    /// daemon for good, Agent fails. A channel that broke is replaced: Auto by the daemon, Agent by a new agent.
+    /// </summary>
+    private async Task<IExecChannel> ChannelAsync(CancellationToken cancellationToken)
+    {
+        if (ExecChannel == ExecChannel.Daemon || _agentUnavailable is not null)
+            return DaemonChannel;
+        if (_agent is { IsBroken: false } running)
+            return running;
+        await _agentGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_agent is { IsBroken: false } started)
+                return started;
+            if (_agent is not null && ExecChannel == ExecChannel.Auto)
+            {
+                _agentUnavailable = "its exec agent broke";
+                return DaemonChannel;
+            }
+            try
+            {
+                _agent = await AgentExecChannel.StartAsync(_client.Incus, Name, _client.SandboxLogger, cancellationToken).ConfigureAwait(false);
+                return _agent;
+            }
+            catch (AgentUnavailableException e) when (ExecChannel == ExecChannel.Auto)
+            {
+                _agentUnavailable = e.Message;
+                Log.AgentUnavailable(_client.SandboxLogger, Name, e.Message);
+                return DaemonChannel;
+            }
+            catch (AgentUnavailableException e)
+            {
+                throw new ExecAgentException(
+                    $"Sandbox '{Name}' cannot run the exec agent: {e.Message}. Create it with ExecChannel.Auto to use the daemon where the agent cannot run, or use an image with glibc.");
+            }
+        }
+        finally
+        {
+            _agentGate.Release();
+        }
+    }
+
     // The daemon silently runs in / when the directory is missing; a clear error is kinder.
     private async Task EnsureDirectoryAsync(string path, CancellationToken cancellationToken)
     {
-        if (!await _client.Incus.Files.ExistsAsync(Name, path, cancellationToken).ConfigureAwait(false))
-            throw new PathNotFoundException($"The working directory '{path}' does not exist in sandbox '{Name}'.");
+        if (path != "/" && !await _client.Incus.Files.ExistsAsync(Name, path, cancellationToken).ConfigureAwait(false))
+            throw ContainedExec.MissingWorkingDirectory(path, Name);
     }
 
     /// <summary>A name is looked up in the sandbox's /etc/passwd; HOME and USER follow, as a login would set them.</summary>

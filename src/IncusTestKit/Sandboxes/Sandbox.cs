@@ -1,6 +1,7 @@
 using IncusTestKit.Client;
 using IncusTestKit.Client.Models;
 using IncusTestKit.Errors;
+using IncusTestKit.Exec;
 
 namespace IncusTestKit.Sandboxes;
 
@@ -15,6 +16,10 @@ public sealed partial class Sandbox : IAsyncDisposable
     private readonly SandboxClient _client;
     private readonly OwnedSandbox? _owned;
     private int _destroyed;
+    private readonly SemaphoreSlim _agentGate = new(1, 1);
+    private DaemonExecChannel? _daemonChannel;
+    private AgentExecChannel? _agent;
+    private string? _agentUnavailable;
 
     /// <param name="client">The client it came from.</param>
     /// <param name="instance">The instance as read.</param>
@@ -33,6 +38,7 @@ public sealed partial class Sandbox : IAsyncDisposable
         IPv4Address = ipv4Address;
         Labels = SandboxLabels.UserLabelsOf(instance.Config);
         Image = SandboxLabels.ImageOf(instance.Config, aliases: null);
+        ExecChannel = SandboxLabels.ExecChannelOf(instance.Config);
     }
 
     /// <summary>The instance name.</summary>
@@ -55,6 +61,9 @@ public sealed partial class Sandbox : IAsyncDisposable
 
     /// <summary>Its IPv4 address when it became ready (null without a network); see <see cref="GetInfoAsync"/> for the current one.</summary>
     public string? IPv4Address { get; }
+
+    /// <summary>How its commands reach it, as it was created (<see cref="SandboxOptions.ExecChannel"/>); <see cref="GetExecChannelAsync"/> says which channel this handle uses.</summary>
+    public ExecChannel ExecChannel { get; }
 
     /// <summary>The user's labels it was created with.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; }
@@ -151,6 +160,7 @@ public sealed partial class Sandbox : IAsyncDisposable
     private void MarkDestroyed()
     {
         Volatile.Write(ref _destroyed, 1);
+        CloseAgent();
         if (_owned is not null)
             _client.Ownership.Release(_owned);
     }
@@ -163,11 +173,16 @@ public sealed partial class Sandbox : IAsyncDisposable
     /// <exception cref="IncusTestKitException">It could not be destroyed; it stays owned, so the client's dispose tries again.</exception>
     public async ValueTask DisposeAsync()
     {
+        CloseAgent();
         if (_owned is null || Volatile.Read(ref _destroyed) == 1)
             return;
         await _client.Ownership.DestroyAsync(_owned).ConfigureAwait(false);
         Volatile.Write(ref _destroyed, 1);
     }
+
+    // The agent sees its stdin end, kills what still runs and exits; a handle that is not disposed keeps its agent
+    // until the process ends.
+    private void CloseAgent() => _agent?.Close();
 
     /// <inheritdoc />
     public override string ToString() => Name;

@@ -4,6 +4,7 @@ using IncusTestKit.Client.Models;
 using IncusTestKit.Configuration;
 using IncusTestKit.Diagnostics;
 using IncusTestKit.Errors;
+using IncusTestKit.Exec;
 using IncusTestKit.Images;
 using IncusTestKit.Mounts;
 
@@ -316,6 +317,8 @@ public sealed partial class SandboxClient
         config[SandboxLabels.CreateId] = createId;
         config[SandboxLabels.Image] = image.ToString();
         config[SandboxLabels.AutoDestroy] = options.AutoDestroy ? "true" : "false";
+        if (options.ExecChannel != ExecChannel.Daemon)
+            config[SandboxLabels.ExecChannel] = options.ExecChannel == ExecChannel.Agent ? "agent" : "auto";
         // From before its request is sent, so a half-made one of a killed process is reaped too. Not on a sandbox to keep:
         // taking the label off once it is made would cost every such create a full instance update in the daemon (90 to
         // 200 ms measured here), so a kill during that create leaves it, as before, for 'dotnet isb destroy'.

@@ -1,3 +1,5 @@
+using IncusTestKit.Exec;
+
 namespace IncusTestKit.Sandboxes;
 
 /// <summary>What a sandbox is, as listed: cheap to get for many at once.</summary>
@@ -50,4 +52,10 @@ public sealed record SandboxInfo
     /// daemon cannot tell.
     /// </summary>
     public long? MemoryUsage { get; init; }
+
+    /// <summary>
+    /// How its commands reach it, as it was created (<see cref="SandboxOptions.ExecChannel"/>): the daemon, or the exec
+    /// agent where the image can run it. <see cref="Sandbox.GetExecChannelAsync"/> says which one a handle uses.
+    /// </summary>
+    public ExecChannel ExecChannel { get; init; }
 }

@@ -26,6 +26,17 @@ internal static class SandboxLabels
     /// </summary>
     public const string Owner = "user.isb.owner";
 
+    /// <summary>The exec channel the sandbox was created with (<see cref="SandboxOptions.ExecChannel"/>): <c>auto</c> or <c>agent</c>; absent for the daemon.</summary>
+    public const string ExecChannel = "user.isb.exec-channel";
+
+    /// <summary>The exec channel a sandbox's config asks for; the daemon when it names none (or one this version does not know).</summary>
+    public static Exec.ExecChannel ExecChannelOf(IReadOnlyDictionary<string, string> config) => config.GetValueOrDefault(ExecChannel) switch
+    {
+        "auto" => Exec.ExecChannel.Auto,
+        "agent" => Exec.ExecChannel.Agent,
+        _ => Exec.ExecChannel.Daemon,
+    };
+
     /// <summary>Identifies this process's sandboxes (for reaping after a crash).</summary>
     public static string SessionId { get; } = $"{Environment.ProcessId}-{SandboxNames.Generate("s")[2..]}";
 
@@ -72,6 +83,7 @@ internal static class SandboxLabels
             ManagedByIncusTestKit = instance.Config.GetValueOrDefault(Managed) == "true",
             CreatedAt = instance.CreatedAt,
             Location = instance.Location is "" or "none" ? null : instance.Location,
+            ExecChannel = ExecChannelOf(instance.Config),
             Labels = UserLabelsOf(instance.Config),
             // A stopped instance reports 0 for both, and -1 processes when the daemon cannot count them: not measurements.
             Processes = state?.Processes is > 0 and <= int.MaxValue ? (int)state.Processes : null,

@@ -1,4 +1,5 @@
 using IncusTestKit.Errors;
+using IncusTestKit.Exec;
 using IncusTestKit.Mounts;
 
 namespace IncusTestKit.Sandboxes;
@@ -68,4 +69,13 @@ public sealed record SandboxOptions
     /// <see cref="UnsafeProfileException"/>). Default: false, so an unprivileged sandbox is checked, not assumed.
     /// </summary>
     public bool AllowUnsafeProfiles { get; init; }
+
+    /// <summary>
+    /// How its commands reach it. <see cref="ExecChannel.Daemon"/> (the default): an exec operation of the daemon per
+    /// command. <see cref="ExecChannel.Auto"/>: IncusTestKit's exec agent, started in the sandbox on the first command,
+    /// where the image can run it (glibc, x86-64), the daemon elsewhere; <see cref="ExecChannel.Agent"/>: the agent or an
+    /// error. Results, timeouts, kills and output limits are the same on every channel. The choice is kept in the
+    /// sandbox's config, so every handle to it (<see cref="SandboxClient.GetByNameAsync"/>, <c>dotnet isb exec</c>) uses it.
+    /// </summary>
+    public ExecChannel ExecChannel { get; init; } = ExecChannel.Daemon;
 }

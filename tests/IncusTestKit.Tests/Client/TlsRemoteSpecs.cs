@@ -24,6 +24,20 @@ public sealed class TlsRemoteSpecs(LoopbackTlsServer server) : IClassFixture<Loo
     });
 
     [Fact]
+    public async Task Over_TLS_commands_go_through_the_exec_agent_as_over_the_socket()
+    {
+        await using var client = ClientFor(server.Trusted);
+        await using var sandbox = await client.CreateAsync(new SandboxOptions { Image = TestImages.Debian, Name = TestNames.New("tls-agent"), ExecChannel = ExecChannel.Agent }, Ct);
+
+        var result = await sandbox.RunCommandAsync(["sh", "-c", "cat; echo err >&2; exit 3"], new CommandOptions { Stdin = "in" }, Ct);
+        var timedOut = await Should.ThrowAsync<SandboxTimeoutException>(() => sandbox.RunCommandAsync("sleep 60", new CommandOptions { Timeout = TimeSpan.FromSeconds(1) }, Ct));
+
+        (await sandbox.GetExecChannelAsync(Ct)).ShouldBe(ExecChannel.Agent);
+        (result.ExitCode, result.Stdout, result.Stderr).ShouldBe((3, "in", "err\n"));
+        timedOut.Message.ShouldContain("in its own cgroup");
+    }
+
+    [Fact]
     public async Task Over_TLS_a_sandbox_is_created_runs_commands_and_a_terminal_moves_files_takes_a_snapshot_and_is_destroyed()
     {
         await using var client = ClientFor(server.Trusted);

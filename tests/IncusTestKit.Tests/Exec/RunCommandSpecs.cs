@@ -8,7 +8,8 @@ using Shouldly;
 
 namespace IncusTestKit.Tests.Exec;
 
-public sealed class RunCommandSpecs(BusyboxSandbox shared) : IClassFixture<BusyboxSandbox>
+/// <summary>What a command gives back, on every exec channel: each channel's class below runs all of these.</summary>
+public abstract class RunCommandSpecs(SharedSandboxFixture shared)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -199,9 +200,9 @@ public sealed class RunCommandSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
             ["sh", "-c", "sleep 300 & sleep 301; echo never", marker], new CommandOptions { Timeout = TimeSpan.FromSeconds(1) }, Ct));
 
         error.Message.ShouldContain("killed");
-        var ps = await sandbox.RunCommandAsync(["ps"], cancellationToken: Ct);
-        ps.Stdout.ShouldNotContain("sleep 300");
-        ps.Stdout.ShouldNotContain("sleep 301");
+        var processes = await ProcessesAsync(sandbox);
+        processes.ShouldNotContain("sleep 300");
+        processes.ShouldNotContain("sleep 301");
     }
 
     [Fact]
@@ -214,7 +215,7 @@ public sealed class RunCommandSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
         // The sleep is the command's child: what the command started goes with it.
         var run = sandbox.RunCommandAsync(["sh", "-c", $"{sleep} & wait"], cancellationToken: cancel.Token);
         // Cancelled only once the sleep runs (a line of its own, not the shell's): a cancel that beats the start would prove nothing.
-        (await Poll.UntilAsync(async () => run.IsCompleted || (await ProcessesAsync(sandbox)).Split('\n').Any(line => line.EndsWith(" " + sleep, StringComparison.Ordinal)),
+        (await Poll.UntilAsync(async () => run.IsCompleted || (await ProcessesAsync(sandbox)).Split('\n').Any(line => line.Trim() == sleep),
             TimeSpan.FromSeconds(30))).ShouldBeTrue($"'{sleep}' did not start within 30 s");
         run.IsCompleted.ShouldBeFalse($"'{sleep}' ended before it was cancelled: {run.Exception}");
         await cancel.CancelAsync();
@@ -223,7 +224,15 @@ public sealed class RunCommandSpecs(BusyboxSandbox shared) : IClassFixture<Busyb
         (await ProcessesAsync(sandbox)).ShouldNotContain(sleep);
     }
 
-    private static async Task<string> ProcessesAsync(Sandbox sandbox) => (await sandbox.RunCommandAsync(["ps"], cancellationToken: Ct)).Stdout;
+    // Every process's command line, one a line, read from /proc: the same on busybox and on procps.
+    private static async Task<string> ProcessesAsync(Sandbox sandbox) =>
+        (await sandbox.RunCommandAsync("for f in /proc/[0-9]*/cmdline; do printf '%s\\n' \"$(tr '\\0' ' ' < $f)\"; done", cancellationToken: Ct)).Stdout;
 
     private static string Tag() => RandomNumberGenerator.GetInt32(10_000, 100_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
+
+/// <summary>The daemon's exec operations, on busybox.</summary>
+public sealed class DaemonRunCommandSpecs(BusyboxSandbox shared) : RunCommandSpecs(shared), IClassFixture<BusyboxSandbox>;
+
+/// <summary>The exec agent, on debian.</summary>
+public sealed class AgentRunCommandSpecs(AgentSandbox shared) : RunCommandSpecs(shared), IClassFixture<AgentSandbox>;

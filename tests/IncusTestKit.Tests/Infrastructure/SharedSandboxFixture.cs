@@ -61,3 +61,9 @@ public sealed class MountableBusyboxSandbox() : SharedSandboxFixture(TestImages.
 
 /// <summary>A shared isb/debian12 sandbox.</summary>
 public sealed class DebianSandbox() : SharedSandboxFixture(TestImages.Debian, "deb");
+
+/// <summary>A shared isb/debian12 sandbox whose commands go through the exec agent (<see cref="IncusTestKit.Exec.ExecChannel.Agent"/>).</summary>
+public sealed class AgentSandbox() : SharedSandboxFixture(TestImages.Debian, "agent")
+{
+    protected override SandboxOptions Configure(SandboxOptions options) => options with { ExecChannel = IncusTestKit.Exec.ExecChannel.Agent };
+}

@@ -1,0 +1,272 @@
+using System.Collections.Concurrent;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+using IncusTestKit.AgentProtocol;
+using Microsoft.Win32.SafeHandles;
+
+namespace IncusTestKit.Agent;
+
+/// <summary>
+/// The exec agent. It reads frames (<see cref="AgentFrames"/>) on stdin and answers on stdout, running each command it
+/// is asked for as a child with pipes for its three streams. It holds no state beyond its running commands: when its
+/// stdin ends (the client is gone) it kills their processes and exits; anything malformed ends it too, so the client
+/// sees the channel close rather than a guess.
+/// </summary>
+internal static partial class Program
+{
+    private static readonly FileStream Output = new(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+    private static readonly SemaphoreSlim WriteLock = new(1, 1);
+    private static readonly ConcurrentDictionary<uint, Command> Commands = new();
+
+    private static async Task<int> Main()
+    {
+        // The binary was pushed in for this run only: the running process keeps it, nothing is left behind.
+        try
+        {
+            File.Delete(Environment.ProcessPath!);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        using var input = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 64 * 1024);
+        await SendAsync(AgentFrames.Hello, 0, AgentFrames.Magic.ToArray()).ConfigureAwait(false);
+        var header = new byte[AgentFrames.HeaderSize];
+        try
+        {
+            while (await ReadExactlyAsync(input, header).ConfigureAwait(false)
+                && AgentFrames.TryReadHeader(header, out var kind, out var id, out var length))
+            {
+                var payload = new byte[length];
+                if (!await ReadExactlyAsync(input, payload).ConfigureAwait(false) || !Handle(kind, id, payload))
+                    break;
+            }
+        }
+        finally
+        {
+            // The client is gone (or spoke garbage): nothing it started may outlive the channel.
+            foreach (var command in Commands.Values)
+                command.Signal(9);
+        }
+        return 0;
+    }
+
+    private static bool Handle(byte kind, uint id, byte[] payload)
+    {
+        switch (kind)
+        {
+            case AgentFrames.Start:
+                Start(id, payload);
+                return true;
+            case AgentFrames.Stdin:
+                if (Commands.TryGetValue(id, out var target))
+                    target.Stdin.Writer.TryWrite(payload);
+                return true;
+            case AgentFrames.StdinEnd:
+                if (Commands.TryGetValue(id, out var ended))
+                    ended.Stdin.Writer.TryComplete();
+                return true;
+            case AgentFrames.Ping:
+                _ = SendAsync(AgentFrames.Pong, 0, ReadOnlyMemory<byte>.Empty);
+                return true;
+            case AgentFrames.Signal when payload.Length == 4:
+                if (Commands.TryGetValue(id, out var signalled))
+                    signalled.Signal(BitConverter.ToInt32(payload));
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static void Start(uint id, byte[] payload)
+    {
+        var request = StartRequest.Decode(payload);
+        if (request is null)
+        {
+            Fail(id, StartError.BadRequest);
+            return;
+        }
+        // Checked here rather than by a files request of the client's: one round trip less for a command with a directory.
+        if (!Directory.Exists(request.WorkingDirectory))
+        {
+            Fail(id, StartError.NoDirectory);
+            return;
+        }
+        if (request.Group.Length > 0)
+        {
+            try
+            {
+                Directory.CreateDirectory(request.Group);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The wrapper makes it, or says why it cannot.
+            }
+        }
+        var info = new ProcessStartInfo(request.Argv[0])
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = request.WorkingDirectory,
+        };
+        foreach (var arg in request.Argv.Skip(1))
+            info.ArgumentList.Add(arg);
+        foreach (var (name, value) in request.Environment)
+            info.Environment[name] = value;
+        if (request.Uid != 0 || request.Gid != 0)
+        {
+            // .NET switches users by name, taking the gid and groups from the user database; a uid without an entry, or
+            // with another primary gid, is refused and the client runs the command through the daemon instead.
+            var user = UserNameOf(request.Uid, request.Gid);
+            if (user is null)
+            {
+                Fail(id, StartError.UnknownUser);
+                return;
+            }
+            info.UserName = user;
+        }
+        var command = new Command(id);
+        if (!Commands.TryAdd(id, command))
+        {
+            Fail(id, StartError.DuplicateId);
+            return;
+        }
+        try
+        {
+            command.Process = Process.Start(info)!;
+        }
+        catch (Exception e) when (e is Win32Exception or InvalidOperationException or IOException)
+        {
+            Commands.TryRemove(id, out _);
+            Fail(id, StartError.CannotStart);
+            return;
+        }
+        _ = command.RunAsync();
+    }
+
+    private static void Fail(uint id, StartError error) => _ = SendAsync(AgentFrames.StartFailed, id, BitConverter.GetBytes((int)error));
+
+    private static string? UserNameOf(uint uid, uint gid)
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines("/etc/passwd");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        foreach (var line in lines)
+        {
+            var fields = line.Split(':');
+            if (fields.Length >= 4 && fields[2] == uid.ToString(CultureInfo.InvariantCulture))
+                return fields[3] == gid.ToString(CultureInfo.InvariantCulture) ? fields[0] : null;
+        }
+        return null;
+    }
+
+    /// <summary>Sends one frame; a stdout that is gone ends the agent (the client is gone, so is the point of running).</summary>
+    internal static async Task SendAsync(byte kind, uint id, ReadOnlyMemory<byte> payload)
+    {
+        var frame = new byte[AgentFrames.HeaderSize + payload.Length];
+        AgentFrames.WriteHeader(frame, kind, id, payload.Length);
+        payload.CopyTo(frame.AsMemory(AgentFrames.HeaderSize));
+        await WriteLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await Output.WriteAsync(frame).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            foreach (var command in Commands.Values)
+                command.Signal(9);
+            Environment.Exit(1);
+        }
+        finally
+        {
+            WriteLock.Release();
+        }
+    }
+
+    private static async Task<bool> ReadExactlyAsync(Stream input, byte[] into)
+    {
+        try
+        {
+            await input.ReadExactlyAsync(into).ConfigureAwait(false);
+            return true;
+        }
+        catch (EndOfStreamException)
+        {
+            return false;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    internal static partial int Kill(int pid, int signal);
+
+    private sealed class Command(uint id)
+    {
+        public Process? Process { get; set; }
+
+        // Stdin is written by a task of its own, so a command that does not read its input holds up no other command.
+        public Channel<byte[]> Stdin { get; } = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+
+        public void Signal(int signal)
+        {
+            if (Process is { } process && !process.HasExited)
+                _ = Kill(process.Id, signal);
+        }
+
+        public async Task RunAsync()
+        {
+            var process = Process!;
+            await SendAsync(AgentFrames.Started, id, BitConverter.GetBytes(process.Id)).ConfigureAwait(false);
+            var feed = FeedAsync(process.StandardInput.BaseStream);
+            await Task.WhenAll(
+                PumpAsync(process.StandardOutput.BaseStream, AgentFrames.Stdout),
+                PumpAsync(process.StandardError.BaseStream, AgentFrames.Stderr),
+                process.WaitForExitAsync()).ConfigureAwait(false);
+            Stdin.Writer.TryComplete();
+            await feed.ConfigureAwait(false);
+            Commands.TryRemove(id, out _);
+            await SendAsync(AgentFrames.Exit, id, BitConverter.GetBytes(process.ExitCode)).ConfigureAwait(false);
+            process.Dispose();
+        }
+
+        private async Task PumpAsync(Stream stream, byte kind)
+        {
+            var buffer = new byte[AgentFrames.ChunkSize];
+            int read;
+            while ((read = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+                await SendAsync(kind, id, buffer.AsMemory(0, read)).ConfigureAwait(false);
+        }
+
+        private async Task FeedAsync(Stream stdin)
+        {
+            try
+            {
+                await foreach (var piece in Stdin.Reader.ReadAllAsync().ConfigureAwait(false))
+                    await stdin.WriteAsync(piece).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // The command closed its stdin or exited: what it did not read no longer matters.
+            }
+            finally
+            {
+                try
+                {
+                    stdin.Dispose();
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+    }
+}

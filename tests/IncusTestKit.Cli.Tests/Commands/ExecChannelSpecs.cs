@@ -1,0 +1,38 @@
+using IncusTestKit.Tests.Infrastructure;
+using Shouldly;
+
+namespace IncusTestKit.Cli.Tests.Commands;
+
+/// <summary>create --exec-channel, and info saying which channel a sandbox's commands take.</summary>
+public sealed class ExecChannelSpecs
+{
+    [Fact]
+    public async Task Info_says_whether_a_sandbox_runs_its_commands_through_the_agent_or_the_daemon()
+    {
+        await IncusDaemon.RequireAsync();
+        var debian = TestNames.New("xagent");
+        var busybox = TestNames.New("xdaemon");
+        try
+        {
+            (await IsbTool.RunAsync("create", debian, "--image", TestImages.Debian, "--exec-channel", "auto")).ExitCode.ShouldBe(0);
+            (await IsbTool.RunAsync("create", busybox, "--image", TestImages.Busybox, "--exec-channel", "auto")).ExitCode.ShouldBe(0);
+
+            var exec = await IsbTool.RunAsync("exec", debian, "--", "echo", "through the agent");
+            var agentInfo = await IsbTool.RunJsonAsync("info", debian, "--json");
+            var daemonInfo = await IsbTool.RunJsonAsync("info", busybox, "--json");
+            var text = await IsbTool.RunAsync("info", debian);
+
+            exec.StandardOutput.ShouldBe("through the agent\n");
+            agentInfo.GetProperty("execChannel").GetString().ShouldBe("auto");
+            agentInfo.GetProperty("execChannelInUse").GetString().ShouldBe("agent");
+            daemonInfo.GetProperty("execChannel").GetString().ShouldBe("auto");
+            daemonInfo.GetProperty("execChannelInUse").GetString().ShouldBe("daemon");
+            text.StandardOutput.ShouldContain("agent (auto: IncusTestKit's exec agent");
+        }
+        finally
+        {
+            await Leftovers.DestroyAsync(debian);
+            await Leftovers.DestroyAsync(busybox);
+        }
+    }
+}
