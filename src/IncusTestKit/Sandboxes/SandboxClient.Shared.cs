@@ -14,6 +14,7 @@ public sealed partial class SandboxClient
     private static readonly TimeSpan SharedPoll = TimeSpan.FromMilliseconds(250);
     private const int SharedConflicts = 5;
     private const int ReleaseAttempts = 20;
+    private static readonly TimeSpan ReleaseBusyPause = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
     /// Gets a lease on the one sandbox of this configuration that every process asking for it shares, creating it when
@@ -289,6 +290,12 @@ public sealed partial class SandboxClient
             catch (IncusTestKitException e) when (e.Condition == DaemonCondition.ChangedSinceRead && attempt < ReleaseAttempts)
             {
                 // Someone joined or left since the read: judge again on a new read.
+            }
+            catch (IncusTestKitException e) when (e.Condition == DaemonCondition.Busy && attempt < ReleaseAttempts)
+            {
+                // Another operation holds it: most likely a sweep deleting it, after which the next read finds nothing
+                // to release. Judged again once that operation is over.
+                await Task.Delay(ReleaseBusyPause, cancellationToken).ConfigureAwait(false);
             }
         }
     }
