@@ -20,7 +20,7 @@ public sealed class ClusterSpecs(ClusterDaemon cluster) : IClassFixture<ClusterD
             var listed = await RunAsync("list", "--prefix", name);
             listed.StandardOutput.ShouldContain("LOCATION");
             listed.StandardOutput.Split('\n')[1].ShouldContain(ClusterDaemon.Member);
-            var info = await IsbJsonAsync("info", name, "--json");
+            var info = await IsbTool.RunJsonAsync("--socket", cluster.SocketPath, "info", name, "--json");
             info.GetProperty("location").GetString().ShouldBe(ClusterDaemon.Member);
         }
         finally
@@ -59,12 +59,4 @@ public sealed class ClusterSpecs(ClusterDaemon cluster) : IClassFixture<ClusterD
 
     private Task<BufferedCommandResult> RunAsync(params string[] arguments) =>
         IsbTool.Command(["--socket", cluster.SocketPath, .. arguments]).ExecuteBufferedAsync(TestContext.Current.CancellationToken);
-
-    private async Task<System.Text.Json.JsonElement> IsbJsonAsync(params string[] arguments)
-    {
-        var result = await RunAsync(arguments);
-        result.ExitCode.ShouldBe(0, result.StandardError);
-        using var document = System.Text.Json.JsonDocument.Parse(result.StandardOutput);
-        return document.RootElement.Clone();
-    }
 }
