@@ -17,6 +17,20 @@ for trx in "$results"/*.trx; do
     skipped=$((skipped + total - executed))
 done
 
+# The failed tests once more, with the start of their messages, just above the counts: a CI log is
+# often read from its end only.
+python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+ns = "{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}"
+for trx in sorted(glob.glob(sys.argv[1] + "/*.trx")):
+    for result in ET.parse(trx).getroot().iter(ns + "UnitTestResult"):
+        if result.get("outcome") not in ("Passed", "NotExecuted"):
+            message = result.findtext(f"{ns}Output/{ns}ErrorInfo/{ns}Message") or ""
+            print(f"FAILED {result.get('testName')} ({result.get('duration')})")
+            for line in message.strip().splitlines()[:12]:
+                print("    " + line[:300])
+PY
+
 if [ "$files" -eq 0 ]; then
     echo "no test results found in $results"
 fi
