@@ -37,8 +37,10 @@ public sealed class CrashWatcherSpecs
             await using var probe = await HeldProbe.StartAsync();
             names = probe.Names;
             var watcher = probe.Watcher;
-            // Its own session: a kill of the test process's group or tree does not reach it.
-            SessionOf(watcher).ShouldBe(watcher);
+            // A process group of its own, so a kill of the test process's group or tree does not reach it; the session
+            // is the test process's (where the runtime's named mutexes are shared).
+            GroupOf(watcher).ShouldBe(watcher);
+            SessionOf(watcher).ShouldBe(SessionOf(Environment.ProcessId));
 
             await probe.KillAsync();
             var killed = Stopwatch.StartNew();
@@ -71,6 +73,8 @@ public sealed class CrashWatcherSpecs
     private static bool IsRunning(int pid) => StatOf(pid) is { } stat && stat.Split(' ')[2] is not ("Z" or "X");
 
     /// <summary>Field 6 of /proc/PID/stat (fields counted after the command's closing parenthesis).</summary>
+    private static int GroupOf(int pid) => int.Parse(StatOf(pid)!.Split(' ')[4], CultureInfo.InvariantCulture);
+
     private static int SessionOf(int pid) => int.Parse(StatOf(pid)!.Split(' ')[5], CultureInfo.InvariantCulture);
 
     private static string? StatOf(int pid)

@@ -15,8 +15,10 @@ namespace IncusTestKit.Sandboxes;
 /// </summary>
 /// <remarks>
 /// It is started through <c>sh</c> in the background, so it is reparented as soon as the shell exits and is in no
-/// process tree a test runner kills; it then leaves the owner's session and process group (setsid), so a kill of the
-/// owner's group does not reach it either. Its standard streams are <c>/dev/null</c>: it holds no pipe of the owner's
+/// process tree a test runner kills; it then leaves the owner's process group (setpgid), so a kill of the owner's group
+/// (Ctrl-C, a runner's group kill) does not reach it either, and being in no shell's job list, neither does a hangup. It
+/// stays in the owner's session on purpose: the runtime scopes named mutexes to a session, and tools that load into
+/// every process of a run (coverage trackers) guard a file they share with one. Its standard streams are <c>/dev/null</c>: it holds no pipe of the owner's
 /// (a runner reading the owner's output would otherwise wait for it) and writes nothing. A normal exit of the owner
 /// also ends it, after a sweep that finds nothing (the owner's exit cleanup was first) or what that cleanup missed.
 /// </remarks>
@@ -136,7 +138,7 @@ internal static partial class CrashWatcher
     {
         if (args.Length != 4 || OwnerProcess.TryParse(args[0]) is not { } owner)
             return 2;
-        _ = setsid(); // Fails only when already a group leader, which the orphaned child of sh is not.
+        _ = setpgid(0, 0);
         try
         {
             File.Delete(args[3]);
@@ -165,5 +167,5 @@ internal static partial class CrashWatcher
     }
 
     [LibraryImport("libc", SetLastError = true)]
-    private static partial int setsid();
+    private static partial int setpgid(int pid, int group);
 }
