@@ -85,7 +85,7 @@ public sealed class AgentChannelSpecs(AgentSandbox shared) : IClassFixture<Agent
         var sandbox = await shared.GetAsync();
         var clock = Stopwatch.StartNew();
 
-        // The command's parent is the agent (the wrapper execs it).
+        // The command's parent is the agent, which starts it.
         var error = await Should.ThrowAsync<ExecAgentException>(() => sandbox.RunCommandAsync("kill -9 $PPID; sleep 20", cancellationToken: Ct));
 
         clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(15));
@@ -95,7 +95,8 @@ public sealed class AgentChannelSpecs(AgentSandbox shared) : IClassFixture<Agent
     }
 
     // The sandbox's root cannot open the agent's stdout (/proc/PID/fd is denied), but it can swap the binary between
-    // the push and the start: an impostor that greets like the agent and then writes what it likes.
+    // the push and the start: an impostor that greets like the agent and then writes what it likes. Impostors remove
+    // themselves as the agent does, so The_agent_leaves_no_file_in_the_sandbox holds whatever ran before it.
     [Theory]
     [InlineData("an impossible frame length", "\\377\\377\\377\\377\\377\\377\\377\\377\\377forged-by-the-sandbox", "a frame of impossible length")]
     [InlineData("output for a command that was never started", "\\204\\007\\000\\000\\000\\006\\000\\000\\000forged", "not its protocol")]
@@ -103,7 +104,7 @@ public sealed class AgentChannelSpecs(AgentSandbox shared) : IClassFixture<Agent
     public async Task An_impostor_agent_that_writes_garbage_breaks_the_channel_and_its_words_go_nowhere(string what, string garbage, string reason)
     {
         var sandbox = await shared.GetAsync();
-        var impostor = System.Text.Encoding.UTF8.GetBytes($"#!/bin/sh\nprintf '\\201\\000\\000\\000\\000\\011\\000\\000\\000ISBAGENT1'\nsleep 1\nprintf '{garbage}'\nsleep 60\n");
+        var impostor = System.Text.Encoding.UTF8.GetBytes($"#!/bin/sh\nrm -f \"$0\"\nprintf '\\201\\000\\000\\000\\000\\011\\000\\000\\000ISBAGENT1'\nsleep 1\nprintf '{garbage}'\nsleep 60\n");
         var channel = await AgentExecChannel.StartAsync(sandbox.Client.Incus, sandbox.Name, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, impostor, Ct);
         var clock = Stopwatch.StartNew();
 
@@ -119,7 +120,7 @@ public sealed class AgentChannelSpecs(AgentSandbox shared) : IClassFixture<Agent
     public async Task An_impostor_that_does_not_greet_like_the_agent_is_not_used()
     {
         var sandbox = await shared.GetAsync();
-        var impostor = "#!/bin/sh\necho 'I am the agent, honest'\nsleep 60\n"u8.ToArray();
+        var impostor = "#!/bin/sh\nrm -f \"$0\"\necho 'I am the agent, honest'\nsleep 60\n"u8.ToArray();
 
         var error = await Should.ThrowAsync<AgentUnavailableException>(() =>
             AgentExecChannel.StartAsync(sandbox.Client.Incus, sandbox.Name, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, impostor, Ct));
