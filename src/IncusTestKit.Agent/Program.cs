@@ -94,18 +94,25 @@ internal static partial class Program
             Fail(id, StartError.NoDirectory);
             return;
         }
-        if (request.Group.Length > 0)
+        var contained = request.Group.Length > 0;
+        var program = request.Argv[0];
+        if (contained)
         {
-            try
+            if (!CommandGroups.IsCommandGroup(request.Group))
             {
-                Directory.CreateDirectory(request.Group);
+                Fail(id, StartError.BadRequest);
+                return;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            // Resolved here as a shell would, with the command's PATH and directory: the runtime would look beside the
+            // agent and in the agent's own directory first. The command sees the full path as its argv[0].
+            if (ProgramPath.Resolve(program, request.WorkingDirectory, PathOf(request.Environment)) is not { } resolved)
             {
-                // The wrapper makes it, or says why it cannot.
+                Fail(id, StartError.NotFound);
+                return;
             }
+            program = resolved;
         }
-        var info = new ProcessStartInfo(request.Argv[0])
+        var info = new ProcessStartInfo(program)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -137,15 +144,50 @@ internal static partial class Program
         }
         try
         {
-            command.Process = Process.Start(info)!;
+            command.Process = contained ? StartContained(request.Group, info) : Process.Start(info)!;
+            command.Group = contained ? request.Group : null;
         }
-        catch (Exception e) when (e is Win32Exception or InvalidOperationException or IOException)
+        catch (Exception e) when (e is Win32Exception or InvalidOperationException or IOException or CannotContainException)
         {
             Commands.TryRemove(id, out _);
-            Fail(id, StartError.CannotStart);
+            Fail(id, e switch
+            {
+                CannotContainException => StartError.CannotContain,
+                Win32Exception { NativeErrorCode: EACCES } => StartError.NotExecutable,
+                _ => StartError.CannotStart,
+            });
             return;
         }
         _ = command.RunAsync();
+    }
+
+    private const int EACCES = 13;
+    private const int ENOEXEC = 8;
+
+    // A file without a known executable format is a shell script, as execvp and shells have it.
+    private static Process StartContained(string group, ProcessStartInfo info)
+    {
+        try
+        {
+            return CommandGroups.Start(group, info);
+        }
+        catch (Win32Exception e) when (e.NativeErrorCode == ENOEXEC)
+        {
+            info.ArgumentList.Insert(0, info.FileName);
+            info.FileName = "/bin/sh";
+            return CommandGroups.Start(group, info);
+        }
+    }
+
+    private static string? PathOf(IReadOnlyList<KeyValuePair<string, string>> environment) =>
+        environment.LastOrDefault(v => v.Key == "PATH").Value ?? Environment.GetEnvironmentVariable("PATH");
+
+    /// <summary>Ends the agent and every command it runs: the client sees its channel break and says so.</summary>
+    internal static void Abort()
+    {
+        foreach (var command in Commands.Values)
+            command.Signal(9);
+        Environment.Exit(1);
     }
 
     private static void Fail(uint id, StartError error) => _ = SendAsync(AgentFrames.StartFailed, id, BitConverter.GetBytes((int)error));
@@ -183,9 +225,7 @@ internal static partial class Program
         }
         catch (IOException)
         {
-            foreach (var command in Commands.Values)
-                command.Signal(9);
-            Environment.Exit(1);
+            Abort();
         }
         finally
         {
@@ -213,6 +253,9 @@ internal static partial class Program
     {
         public Process? Process { get; set; }
 
+        /// <summary>The cgroup the command was started in, removed once it ends; null when the client contains it.</summary>
+        public string? Group { get; set; }
+
         // Stdin is written by a task of its own, so a command that does not read its input holds up no other command.
         public Channel<byte[]> Stdin { get; } = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -236,6 +279,8 @@ internal static partial class Program
             Commands.TryRemove(id, out _);
             await SendAsync(AgentFrames.Exit, id, BitConverter.GetBytes(process.ExitCode)).ConfigureAwait(false);
             process.Dispose();
+            if (Group is { } group)
+                CommandGroups.Remove(group);
         }
 
         private async Task PumpAsync(Stream stream, byte kind)

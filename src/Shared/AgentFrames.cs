@@ -85,13 +85,20 @@ internal enum StartError
     DuplicateId = 4,
     /// <summary>The working directory does not exist.</summary>
     NoDirectory = 5,
+    /// <summary>A contained command's program is not there (not on PATH, or no such file).</summary>
+    NotFound = 6,
+    /// <summary>A contained command's program is there but may not be executed (permission denied).</summary>
+    NotExecutable = 7,
+    /// <summary>The command's cgroup could not be made or joined; nothing ran.</summary>
+    CannotContain = 8,
 }
 
 /// <summary>What a <see cref="AgentFrames.Start"/> frame carries. Strings are a 4-byte length and UTF-8.</summary>
 /// <param name="Uid">The uid to run as.</param>
 /// <param name="Gid">The gid to run as.</param>
 /// <param name="WorkingDirectory">Where to run (absolute).</param>
-/// <param name="Group">A directory to make before the start (the command's cgroup), or empty.</param>
+/// <param name="Group">The command's cgroup (<c>ROOT/isb/exec-ID</c>): the agent makes it, starts the program in it and
+/// removes it once empty; the program is then found on PATH by the agent. Empty: run argv as given, uncontained.</param>
 /// <param name="Argv">The program and its arguments.</param>
 /// <param name="Environment">Variables set over the agent's own.</param>
 internal sealed record StartRequest(uint Uid, uint Gid, string WorkingDirectory, string Group, IReadOnlyList<string> Argv, IReadOnlyList<KeyValuePair<string, string>> Environment)

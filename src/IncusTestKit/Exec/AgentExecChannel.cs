@@ -110,7 +110,7 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
             throw;
         }
         _ = channel.WatchAsync();
-        // Where commands' cgroups go, so the agent makes each one as it starts the command; without it, the wrapper does.
+        // Where commands' cgroups go, so the agent starts each command in its own; without it, the wrapper joins one.
         try
         {
             var root = await ContainedExec.RunScriptAsync(channel, instance, "finding the cgroup root", Containment.RootArgv()).ConfigureAwait(false);
@@ -238,7 +238,11 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
                 return payload.Length == 4 && process.OnStarted();
             case AgentFrames.StartFailed when payload.Length == 4:
                 _processes.TryRemove(id, out _);
-                return process.OnStartFailed((StartError)BinaryPrimitives.ReadInt32LittleEndian(payload.Span), _instance);
+                var error = (StartError)BinaryPrimitives.ReadInt32LittleEndian(payload.Span);
+                // Groups cannot be joined here after all: the next commands are held by the wrapper instead.
+                if (error == StartError.CannotContain)
+                    CgroupRoot = null;
+                return process.OnStartFailed(error, _instance);
             case AgentFrames.Stdout or AgentFrames.Stderr when process.HasStarted:
                 _inCallback = true;
                 try
@@ -372,6 +376,9 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
         public bool OnStartFailed(StartError error, string instance) => _started.TrySetException(error switch
         {
             StartError.UnknownUser => new AgentDeclinedException("a uid without an entry in the sandbox's /etc/passwd"),
+            StartError.CannotContain => new AgentDeclinedException("its cgroup could not be made or joined"),
+            StartError.NotFound => new ProgramNotRunException(notFound: true),
+            StartError.NotExecutable => new ProgramNotRunException(notFound: false),
             StartError.NoDirectory => ContainedExec.MissingWorkingDirectory(workingDirectory, instance),
             _ => new ExecAgentException($"The exec agent in sandbox '{instance}' could not start the command ({error}). Run it with ExecChannel.Daemon to see the daemon's error."),
         });

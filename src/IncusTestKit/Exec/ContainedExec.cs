@@ -56,14 +56,24 @@ internal sealed class ContainedExec
         var contained = _script is null;
         if (contained)
             environment[Containment.ExecIdVariable] = execId;
-        var start = new ExecStart(contained ? Containment.Wrap(argv, execId, asRoot: uid == 0, environment) : argv, uid, gid, _options.WorkingDirectory, environment,
-            contained && _channel.CgroupRoot is { } root ? Containment.GroupOf(root, execId) : null);
+        // A channel that starts commands in their cgroup itself runs them as they are; otherwise the wrapper holds them.
+        var group = contained && _channel.CgroupRoot is { } root ? Containment.GroupOf(root, execId) : null;
+        var start = new ExecStart(contained && group is null ? Containment.Wrap(argv, execId, asRoot: uid == 0, environment) : argv, uid, gid,
+            _options.WorkingDirectory, environment, group);
         var what = $"'{_script ?? string.Join(' ', argv)}' in sandbox '{_instance}'";
-        // A non-root command waits, stopped, for a root exec to move it into its cgroup; that exec starts as soon as
-        // the channel has the command, and looks for it until it appears.
+        // A wrapped non-root command waits, stopped, for a root exec to move it into its cgroup; that exec starts as
+        // soon as the channel has the command, and looks for it until it appears.
         Task<bool>? adopting = null;
-        var process = await _channel.StartAsync(start, (source, data) => OnOutputAsync(source, data, cancellationToken),
-            () => adopting ??= contained && uid != 0 ? AdoptAsync(execId) : null, what, cancellationToken).ConfigureAwait(false);
+        IExecProcess process;
+        try
+        {
+            process = await _channel.StartAsync(start, (source, data) => OnOutputAsync(source, data, cancellationToken),
+                () => adopting ??= contained && group is null && uid != 0 ? AdoptAsync(execId) : null, what, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ProgramNotRunException e)
+        {
+            return await NotRunAsync(argv, e.NotFound, stopwatch, cancellationToken).ConfigureAwait(false);
+        }
         await using var held = process.ConfigureAwait(false);
         var adopted = adopting is null ? Task.CompletedTask : LetGoUnlessAdoptedAsync(adopting, process);
         // Not disposed: the feed may still hold its token after this method returns (see below).
@@ -104,6 +114,24 @@ internal sealed class ContainedExec
         {
             Command = argv,
             ExitCode = notFound ? Containment.NotFoundExitCode : exitCode,
+            CommandNotFound = notFound,
+            StdoutBytes = _stdout.Bytes,
+            StderrBytes = _stderr.Bytes,
+            Duration = stopwatch.Elapsed,
+            Truncated = _stdout.Truncated || _stderr.Truncated,
+        };
+    }
+
+    // What the wrapper says and ends with when the program is missing or may not be executed, for a channel that found
+    // that out before starting anything: the same result, and the same line to the output callback.
+    private async Task<ExecResult> NotRunAsync(IReadOnlyList<string> argv, bool notFound, Stopwatch stopwatch, CancellationToken cancellationToken)
+    {
+        var line = notFound ? Containment.NotFoundLine(argv[0]) : Containment.NotExecutableLine(argv[0]);
+        await OnOutputAsync(OutputSource.Stderr, Encoding.UTF8.GetBytes(line), cancellationToken).ConfigureAwait(false);
+        return new ExecResult
+        {
+            Command = argv,
+            ExitCode = notFound ? Containment.NotFoundExitCode : Containment.NotExecutableExitCode,
             CommandNotFound = notFound,
             StdoutBytes = _stdout.Bytes,
             StderrBytes = _stderr.Bytes,

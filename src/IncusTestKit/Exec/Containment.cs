@@ -146,6 +146,12 @@ internal static class Containment
     /// <summary>All the wrapper prints, on stderr, when the program is not in the sandbox (its printf writes the same).</summary>
     public static string NotFoundLine(string program) => $"{program}: command not found\n";
 
+    /// <summary>The exit code of a program that is there but may not be executed, as shells use it.</summary>
+    public const int NotExecutableExitCode = 126;
+
+    /// <summary>What is printed, on stderr, when the program may not be executed.</summary>
+    public static string NotExecutableLine(string program) => $"{program}: Permission denied\n";
+
     /// <summary>The command as the daemon is asked to run it: the wrapper, which ends by <c>exec</c>-ing it unchanged.</summary>
     /// <param name="argv">The caller's command.</param>
     /// <param name="execId">Its exec id (hex).</param>

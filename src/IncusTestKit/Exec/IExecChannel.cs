@@ -11,8 +11,8 @@ internal interface IExecChannel
     ExecChannel Kind { get; }
 
     /// <summary>
-    /// The sandbox's cgroup2 root when the channel makes a command's group before starting it (<see cref="ExecStart.Group"/>),
-    /// which saves the wrapper a <c>mkdir</c>; null otherwise.
+    /// The sandbox's cgroup2 root when the channel starts each command in a group of its own itself
+    /// (<see cref="ExecStart.Group"/>), so no wrapper runs before the command; null otherwise.
     /// </summary>
     string? CgroupRoot { get; }
 
@@ -29,7 +29,9 @@ internal interface IExecChannel
 
 /// <summary>
 /// What to run: argv exactly as given, as uid/gid, in a working directory, with variables added to the sandbox's own;
-/// <paramref name="Group"/>, a cgroup directory to make first (see <see cref="IExecChannel.CgroupRoot"/>).
+/// <paramref name="Group"/>, the cgroup to start it in (see <see cref="IExecChannel.CgroupRoot"/>): the program is
+/// then looked up as a shell would, and one that is missing or not executable fails the start with
+/// <see cref="ProgramNotRunException"/>.
 /// </summary>
 internal sealed record ExecStart(IReadOnlyList<string> Argv, uint Uid, uint Gid, string WorkingDirectory, Dictionary<string, string> Environment, string? Group = null);
 
@@ -50,4 +52,10 @@ internal interface IExecProcess : IAsyncDisposable
 
     /// <summary>Sends a signal to the process (not to its children); does nothing when it can no longer be reached.</summary>
     Task SignalAsync(int signal, CancellationToken cancellationToken);
+}
+
+/// <summary>A contained command's program was not run: it is not there (<paramref name="notFound"/>), or may not be executed.</summary>
+internal sealed class ProgramNotRunException(bool notFound) : Exception(notFound ? "command not found" : "permission denied")
+{
+    public bool NotFound { get; } = notFound;
 }
