@@ -149,10 +149,22 @@ public sealed class IncusSandboxCreate : IncusSandboxTask
     private protected override async Task ExecuteAsync(BuildSandboxes sandboxes, CancellationToken cancellationToken)
     {
         var started = TimeProvider.System.GetTimestamp();
-        var sandbox = _poolSize > 0
-            ? await sandboxes.Pool(Blank(Remote), _options! with { Name = null }, _poolSize, Blank(NamePrefix)?.TrimEnd('-') ?? "msbuild-pool")
-                .AcquireAsync(cancellationToken).ConfigureAwait(false)
-            : await sandboxes.Client(Blank(Remote)).CreateAsync(_options, cancellationToken).ConfigureAwait(false);
+        Sandbox sandbox;
+        try
+        {
+            sandbox = _poolSize > 0
+                ? await sandboxes.Pool(Blank(Remote), _options! with { Name = null }, _poolSize, Blank(NamePrefix)?.TrimEnd('-') ?? "msbuild-pool")
+                    .AcquireAsync(cancellationToken).ConfigureAwait(false)
+                : await sandboxes.Client(Blank(Remote)).CreateAsync(_options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException e) when (e.ParamName is "Limits.Memory" or "Limits.Disk")
+        {
+            // The SDK checks sizes (one rule for every surface) and names its own option: this says the task's parameter.
+            var parameter = e.ParamName["Limits.".Length..];
+            var rule = e.Message[(e.Message.IndexOf(": ", StringComparison.Ordinal) + 2)..];
+            LogInvalid(parameter, parameter == nameof(Memory) ? Memory : Disk, rule.Split(" (Parameter", 2)[0]);
+            return;
+        }
         sandboxes.Add(sandbox);
         SandboxName = sandbox.Name;
         if (Blank(EnvironmentVariable) is { } variable)

@@ -45,6 +45,22 @@ public sealed class ParameterSpecs
         _engine.Registered.ShouldBeEmpty();
     }
 
+    [Theory]
+    [InlineData("Memory", "2 gigs")]
+    [InlineData("Disk", "lots")]
+    public void A_size_that_is_not_one_is_an_error_that_names_the_task_parameter_not_the_SDK_option(string parameter, string value)
+    {
+        var task = new IncusSandboxCreate { BuildEngine = _engine };
+        typeof(IncusSandboxCreate).GetProperty(parameter)!.SetValue(task, value);
+
+        task.Execute().ShouldBeFalse();
+
+        var error = _engine.Errors.ShouldHaveSingleItem();
+        error.Code.ShouldBe("ISB1007");
+        error.Message!.ShouldBe($"{parameter}=\"{value}\" is not valid: write a number with a unit such as 512MiB, 2GiB or 500MB" +
+            (parameter == "Memory" ? ", or a percentage such as 25%." : "."));
+    }
+
     [Fact]
     public void Exec_needs_a_command_or_arguments_but_not_both()
     {
