@@ -70,9 +70,11 @@ ensure_packages() {
     command -v dnsmasq >/dev/null || need+=(dnsmasq-base)
     # A real terminal for the interactive tests of dotnet isb disp.
     command -v tmux >/dev/null || need+=(tmux)
-    # The NativeAOT isb (./build.sh native) links with clang or, failing that, gcc, and strips with objcopy.
-    command -v clang >/dev/null || command -v gcc >/dev/null || need+=(gcc)
+    # NativeAOT links with gcc (the exec agent always, the native isb when there is no clang) and strips with objcopy.
+    # The agent is linked statically, against glibc's libc.a: libc6-dev, only a Recommends of gcc.
+    command -v gcc >/dev/null || need+=(gcc)
     command -v objcopy >/dev/null || need+=(binutils)
+    [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need+=(libc6-dev)
     [ ${#need[@]} -eq 0 ] && { say "packages: present"; return; }
 
     export DEBIAN_FRONTEND=noninteractive

@@ -112,7 +112,7 @@ async Task CompareExecAsync()
 }
 
 // Issue 14's exec agent: `true` through the agent's one open exec stream, against the daemon's exec per command on the
-// same sandbox in the same run. debian12, not busybox: the agent needs glibc.
+// same sandbox in the same run (debian12, as the figures were first taken; busybox runs the same static agent).
 async Task CompareAgentExecAsync()
 {
     await using var sandbox = await client.CreateAsync(new SandboxOptions { Image = "isb/debian12", Name = $"{prefix}-agent", ExecChannel = ExecChannel.Agent });

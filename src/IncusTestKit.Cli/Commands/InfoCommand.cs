@@ -69,11 +69,11 @@ internal sealed class InfoCommand : SandboxVerb
         {
             return await sandbox.GetExecChannelAsync(cancellationToken) == ExecChannel.Agent
                 ? (ExecChannel.Agent, $"agent ({asked}: IncusTestKit's exec agent, one open stream for every command)")
-                : (ExecChannel.Daemon, $"daemon ({asked}: the image cannot run the exec agent)");
+                : (ExecChannel.Daemon, $"daemon ({asked}: the sandbox cannot run the exec agent)");
         }
         catch (ExecAgentException)
         {
-            return (null, "agent, which the image cannot run: its commands fail (create it with --exec-channel auto)");
+            return (null, "agent, which the sandbox cannot run: its commands fail (create it with --exec-channel auto)");
         }
     }
 }

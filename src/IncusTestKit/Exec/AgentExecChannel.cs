@@ -87,9 +87,9 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
             cancellationToken.ThrowIfCancellationRequested();
             if (first != channel._hello.Task || !channel._hello.Task.IsCompletedSuccessfully)
             {
-                // It never ran (no glibc: the exec fails as "not found"), or something else answered.
+                // It never ran (/run mounted noexec: 126; not x86-64: the exec fails), or something else answered.
                 var reason = first == agent.Exited && agent.Exited.IsCompletedSuccessfully
-                    ? $"the sandbox cannot run it (it exited with code {agent.Exited.Result}; the agent needs glibc on x86-64)"
+                    ? $"the sandbox cannot run it (it exited with code {agent.Exited.Result}; the agent is a static x86-64 Linux program run from /run, which must not be mounted noexec)"
                     : first == channel._hello.Task || first == agent.Exited ? "it did not start as the agent (its first answer was not the agent's greeting)"
                     : $"it did not answer within {HelloBound.TotalSeconds:0} s";
                 throw new AgentUnavailableException(reason);

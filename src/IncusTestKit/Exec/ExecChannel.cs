@@ -10,11 +10,12 @@ public enum ExecChannel
     Daemon,
 
     /// <summary>
-    /// IncusTestKit's exec agent where the sandbox can run it, the daemon elsewhere. The agent (a small native
-    /// linux-x64 program for glibc) is pushed into the sandbox through the files API and started on the first command,
-    /// through one exec operation that stays open; every command after that is one round trip on it. Images without
-    /// glibc (isb/busybox), virtual machines and a build of IncusTestKit without the agent use the daemon; so does a
-    /// sandbox whose agent died or garbled its stream (the command that saw it fails).
+    /// IncusTestKit's exec agent where the sandbox can run it, the daemon elsewhere. The agent (a small static
+    /// linux-x64 program that needs nothing of the image, so isb/busybox runs it too) is pushed into the sandbox through
+    /// the files API and started on the first command, through one exec operation that stays open; every command after
+    /// that is one round trip on it. Sandboxes that cannot run it (not x86-64, /run mounted noexec), virtual machines
+    /// and a build of IncusTestKit without the agent use the daemon; so does a sandbox whose agent died or garbled its
+    /// stream (the command that saw it fails).
     /// </summary>
     Auto,
 

@@ -121,7 +121,7 @@ public sealed partial class Sandbox
             catch (AgentUnavailableException e)
             {
                 throw new ExecAgentException(
-                    $"Sandbox '{Name}' cannot run the exec agent: {e.Message}. Create it with ExecChannel.Auto to use the daemon where the agent cannot run, or use an image with glibc.");
+                    $"Sandbox '{Name}' cannot run the exec agent: {e.Message}. Create it with ExecChannel.Auto to use the daemon where the agent cannot run.");
             }
         }
         finally

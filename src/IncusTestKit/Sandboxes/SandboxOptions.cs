@@ -73,7 +73,7 @@ public sealed record SandboxOptions
     /// <summary>
     /// How its commands reach it. <see cref="ExecChannel.Daemon"/> (the default): an exec operation of the daemon per
     /// command. <see cref="ExecChannel.Auto"/>: IncusTestKit's exec agent, started in the sandbox on the first command,
-    /// where the image can run it (glibc, x86-64), the daemon elsewhere; <see cref="ExecChannel.Agent"/>: the agent or an
+    /// where the sandbox can run it (x86-64 containers), the daemon elsewhere; <see cref="ExecChannel.Agent"/>: the agent or an
     /// error. Results, timeouts, kills and output limits are the same on every channel. The choice is kept in the
     /// sandbox's config, so every handle to it (<see cref="SandboxClient.GetByNameAsync"/>, <c>dotnet isb exec</c>) uses it.
     /// </summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CliWrap.Buffered;
 using IncusTestKit.Errors;
 using IncusTestKit.Exec;
 using IncusTestKit.Sandboxes;
@@ -11,23 +12,27 @@ namespace IncusTestKit.Tests.Exec;
 /// The exec agent: which sandboxes use it, and what happens when the sandbox turns on it. Its commands' results,
 /// timeouts and kills are <see cref="AgentRunCommandSpecs"/> and <see cref="TimeoutKillSpecs"/>.
 /// </summary>
-public sealed class AgentChannelSpecs(AgentSandbox shared) : IClassFixture<AgentSandbox>
+public sealed class AgentChannelSpecs(AgentSandbox shared, BusyboxAgentSandbox busybox) : IClassFixture<AgentSandbox>, IClassFixture<BusyboxAgentSandbox>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task An_auto_sandbox_uses_the_agent_where_the_image_runs_it_and_the_daemon_elsewhere()
+    public async Task An_auto_sandbox_uses_the_agent_on_images_with_and_without_a_libc_and_the_daemon_where_it_cannot_run()
     {
         await IncusDaemon.RequireAsync();
         await using var client = new SandboxClient();
         await using var debian = await client.CreateAsync(new SandboxOptions { Image = TestImages.Debian, Name = TestNames.New("auto"), ExecChannel = ExecChannel.Auto }, Ct);
         await using var busybox = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("auto"), ExecChannel = ExecChannel.Auto }, Ct);
+        await using var noexec = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("auto"), ExecChannel = ExecChannel.Auto }, Ct);
+        await MountRunNoexecAsync(noexec.Name);
 
         (await debian.RunCommandAsync(["echo", "hi"], cancellationToken: Ct)).Stdout.ShouldBe("hi\n");
         (await busybox.RunCommandAsync(["echo", "hi"], cancellationToken: Ct)).Stdout.ShouldBe("hi\n");
+        (await noexec.RunCommandAsync(["echo", "hi"], cancellationToken: Ct)).Stdout.ShouldBe("hi\n");
 
         (await debian.GetExecChannelAsync(Ct)).ShouldBe(ExecChannel.Agent);
-        (await busybox.GetExecChannelAsync(Ct)).ShouldBe(ExecChannel.Daemon);
+        (await busybox.GetExecChannelAsync(Ct)).ShouldBe(ExecChannel.Agent);
+        (await noexec.GetExecChannelAsync(Ct)).ShouldBe(ExecChannel.Daemon);
         (await debian.GetInfoAsync(Ct)).ExecChannel.ShouldBe(ExecChannel.Auto);
         // Another handle to it (another process, dotnet isb) follows the sandbox's choice.
         var again = await client.GetByNameAsync(debian.Name, Ct);
@@ -41,15 +46,36 @@ public sealed class AgentChannelSpecs(AgentSandbox shared) : IClassFixture<Agent
     {
         await IncusDaemon.RequireAsync();
         await using var client = new SandboxClient();
-        await using var busybox = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("agent"), ExecChannel = ExecChannel.Agent }, Ct);
+        await using var sandbox = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("agent"), ExecChannel = ExecChannel.Agent }, Ct);
+        await MountRunNoexecAsync(sandbox.Name);
 
-        var error = await Should.ThrowAsync<ExecAgentException>(() => busybox.RunCommandAsync("true", cancellationToken: Ct));
+        var error = await Should.ThrowAsync<ExecAgentException>(() => sandbox.RunCommandAsync("true", cancellationToken: Ct));
 
         error.Code.ShouldBe(SandboxErrorCode.ExecAgent);
-        error.Message.ShouldContain($"Sandbox '{busybox.Name}' cannot run the exec agent: the sandbox cannot run it");
+        error.Message.ShouldContain($"Sandbox '{sandbox.Name}' cannot run the exec agent: the sandbox cannot run it (it exited with code 126");
+        error.Message.ShouldContain("/run");
         error.Message.ShouldContain("ExecChannel.Auto");
         // The binary that could not run is not left behind.
-        (await busybox.Files.ListDirectoryAsync("/run", Ct)).ShouldNotContain(entry => entry.Name.StartsWith("isb-agent", StringComparison.Ordinal));
+        (await sandbox.Files.ListDirectoryAsync("/run", Ct)).ShouldNotContain(entry => entry.Name.StartsWith("isb-agent", StringComparison.Ordinal));
+    }
+
+    // The agent is linked statically, and static glibc cannot load the image's NSS modules: users must still resolve.
+    [Theory]
+    [InlineData(TestImages.Busybox, "root", "0")]
+    [InlineData(TestImages.Busybox, "sandbox", "1000")]
+    [InlineData(TestImages.Busybox, "nobody", "65534")]
+    [InlineData(TestImages.Debian, "sandbox", "1000")]
+    [InlineData(TestImages.Debian, "nobody", "65534")]
+    public async Task Commands_of_every_user_run_through_the_agent_with_or_without_a_libc_in_the_image(string image, string user, string uid)
+    {
+        var sandbox = await (image == TestImages.Busybox ? busybox : (SharedSandboxFixture)shared).GetAsync();
+
+        // The command's parent is the agent (the wrapper execs it); through the daemon it would be outside the sandbox.
+        var run = await sandbox.RunCommandAsync(["sh", "-c", "echo $(id -u) $(cat /proc/$PPID/comm)"], new CommandOptions { User = user }, Ct);
+
+        run.ExitCode.ShouldBe(0, run.Stderr);
+        run.Stdout.ShouldStartWith($"{uid} isb-agent-");
+        (await sandbox.GetExecChannelAsync(Ct)).ShouldBe(ExecChannel.Agent);
     }
 
     [Fact]
@@ -140,5 +166,13 @@ public sealed class AgentChannelSpecs(AgentSandbox shared) : IClassFixture<Agent
         clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(30));
         error.Message.ShouldContain("did not answer for 10 s");
         (await sandbox.RunCommandAsync(["echo", "again"], cancellationToken: Ct)).Stdout.ShouldBe("again\n");
+    }
+
+    /// <summary>Mounts a noexec tmpfs on the sandbox's /run, where the agent is pushed, through the daemon: a sandbox that cannot run it.</summary>
+    private static async Task MountRunNoexecAsync(string sandbox)
+    {
+        var mount = await CliWrap.Cli.Wrap("incus").WithArguments(["exec", sandbox, "--", "mount", "-t", "tmpfs", "-o", "noexec", "tmpfs", "/run"])
+            .WithValidation(CliWrap.CommandResultValidation.None).ExecuteBufferedAsync(Ct);
+        mount.ExitCode.ShouldBe(0, mount.StandardError);
     }
 }

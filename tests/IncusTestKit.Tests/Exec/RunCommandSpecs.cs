@@ -236,3 +236,6 @@ public sealed class DaemonRunCommandSpecs(BusyboxSandbox shared) : RunCommandSpe
 
 /// <summary>The exec agent, on debian.</summary>
 public sealed class AgentRunCommandSpecs(AgentSandbox shared) : RunCommandSpecs(shared), IClassFixture<AgentSandbox>;
+
+/// <summary>The exec agent, on busybox: an image without a libc of its own.</summary>
+public sealed class BusyboxAgentRunCommandSpecs(BusyboxAgentSandbox shared) : RunCommandSpecs(shared), IClassFixture<BusyboxAgentSandbox>;

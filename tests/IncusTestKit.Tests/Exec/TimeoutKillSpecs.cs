@@ -13,8 +13,8 @@ namespace IncusTestKit.Tests.Exec;
 /// error says exactly what was killed and what that does not cover. Each escape gets a sleep of its own, so a
 /// survivor names the escape that worked.
 /// </summary>
-public sealed class TimeoutKillSpecs(BusyboxSandbox busybox, DebianSandbox debian, NoCgroupSandbox noCgroup, AgentSandbox agent)
-    : IClassFixture<BusyboxSandbox>, IClassFixture<DebianSandbox>, IClassFixture<NoCgroupSandbox>, IClassFixture<AgentSandbox>
+public sealed class TimeoutKillSpecs(BusyboxSandbox busybox, DebianSandbox debian, NoCgroupSandbox noCgroup, AgentSandbox agent, BusyboxAgentSandbox busyboxAgent)
+    : IClassFixture<BusyboxSandbox>, IClassFixture<DebianSandbox>, IClassFixture<NoCgroupSandbox>, IClassFixture<AgentSandbox>, IClassFixture<BusyboxAgentSandbox>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -38,16 +38,18 @@ public sealed class TimeoutKillSpecs(BusyboxSandbox busybox, DebianSandbox debia
         { TestImages.Busybox, "sandbox" },
         { TestImages.Debian, "root" },
         { TestImages.Debian, "sandbox" },
-        // The same image, its commands through the exec agent.
+        // The same images, their commands through the exec agent.
         { "agent", "root" },
         { "agent", "sandbox" },
+        { "busybox-agent", "root" },
+        { "busybox-agent", "sandbox" },
     };
 
     [Theory]
     [MemberData(nameof(ImagesAndUsers))]
     public async Task Nothing_a_command_starts_outlives_its_timeout(string image, string user)
     {
-        var sandbox = await (image switch { TestImages.Debian => debian, "agent" => agent, _ => (SharedSandboxFixture)busybox }).GetAsync();
+        var sandbox = await (image switch { TestImages.Debian => debian, "agent" => agent, "busybox-agent" => busyboxAgent, _ => (SharedSandboxFixture)busybox }).GetAsync();
         var tag = Tag();
 
         var error = await Should.ThrowAsync<SandboxTimeoutException>(() => sandbox.RunCommandAsync(

@@ -67,3 +67,9 @@ public sealed class AgentSandbox() : SharedSandboxFixture(TestImages.Debian, "ag
 {
     protected override SandboxOptions Configure(SandboxOptions options) => options with { ExecChannel = IncusTestKit.Exec.ExecChannel.Agent };
 }
+
+/// <summary>A shared isb/busybox sandbox (no libc of its own) whose commands go through the exec agent.</summary>
+public sealed class BusyboxAgentSandbox() : SharedSandboxFixture(TestImages.Busybox, "bbagent")
+{
+    protected override SandboxOptions Configure(SandboxOptions options) => options with { ExecChannel = IncusTestKit.Exec.ExecChannel.Agent };
+}
