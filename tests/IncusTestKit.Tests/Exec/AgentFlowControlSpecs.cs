@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using IncusTestKit.AgentProtocol;
 using IncusTestKit.Exec;
 using IncusTestKit.Tests.Infrastructure;
 using Shouldly;
@@ -95,6 +96,88 @@ public sealed partial class AgentFlowControlSpecs(AgentSandbox shared) : IClassF
         result.ExitCode.ShouldBe(0);
         (result.Stdout == expected).ShouldBeTrue("the command's output was not all there, in order");
         (Encoding.UTF8.GetString(delivered.ToArray()) == expected).ShouldBeTrue("the callback did not get all the output, in order");
+    }
+
+    [Fact]
+    public async Task A_callback_that_throws_fails_its_own_command_whose_output_is_still_taken_so_it_runs_to_its_end()
+    {
+        var sandbox = await shared.GetAsync();
+        var done = $"/tmp/isbt-done-{Guid.NewGuid():N}";
+
+        // Output well past the agent's window: were it no longer taken, the command would wait on its pipe for ever.
+        var error = await Should.ThrowAsync<InvalidOperationException>(() => sandbox.RunCommandAsync(["sh", "-c", "seq 1 400000; touch \"$0\"", done],
+            new CommandOptions { OnOutput = (_, _) => throw new InvalidOperationException("the caller's own failure") }, Ct));
+
+        error.Message.ShouldBe("the caller's own failure");
+        (await sandbox.RunCommandAsync(["echo", "hi"], cancellationToken: Ct)).Stdout.ShouldBe("hi\n");
+        (await Poll.UntilAsync(async () => (await sandbox.RunCommandAsync(["test", "-e", done], cancellationToken: Ct)).ExitCode == 0, TimeSpan.FromSeconds(30)))
+            .ShouldBeTrue("the command did not run to its end once its callback had thrown");
+        await sandbox.RunCommandAsync(["rm", "-f", done], cancellationToken: Ct);
+    }
+
+    // A client is the sandbox's peer, not the agent's master: one that sends past its stdin window would have the agent
+    // hold what it likes, so the agent takes it for garbage and ends (with what it started).
+    [Fact]
+    public async Task The_agent_ends_when_a_client_sends_stdin_past_its_window()
+    {
+        var sandbox = await shared.GetAsync();
+        var path = $"/run/isbt-agent-{Guid.NewGuid():N}";
+        await sandbox.Client.Incus.Files.WriteAsync(sandbox.Name, path, new ByteArrayContent(AgentBinary.Get()!), 0, 0, Convert.ToInt32("700", 8), Ct);
+        var frames = new MemoryStream();
+        await using var agent = await new DaemonExecChannel(sandbox.Client.Incus, sandbox.Name).StartAsync(new ExecStart([path], 0, 0, "/", []),
+            (source, data) =>
+            {
+                if (source == OutputSource.Stdout)
+                    lock (frames)
+                        frames.Write(data.Span);
+                return ValueTask.CompletedTask;
+            }, () => { }, "a raw agent", Ct);
+
+        await agent.WriteStdinAsync(Frame(AgentFrames.Start, 1, new StartRequest(0, 0, "/", "", ["sleep", "60"], []).Encode()), Ct);
+        var chunk = new byte[AgentFrames.ChunkSize];
+        for (var sent = 0; sent < AgentFrames.StdinWindow; sent += chunk.Length)
+            await agent.WriteStdinAsync(Frame(AgentFrames.Stdin, 1, chunk), Ct);
+        await agent.WriteStdinAsync(Frame(AgentFrames.Ping, 0, []), Ct);
+        (await Poll.UntilAsync(() => Task.FromResult(FramesIn(frames).Any(f => f.Kind == AgentFrames.Pong)), TimeSpan.FromSeconds(15)))
+            .ShouldBeTrue("the agent did not answer while the client kept within its window");
+        agent.Exited.IsCompleted.ShouldBeFalse();
+
+        // One byte past the window, counting what the pipe took (and the agent gave back) before the command stopped reading.
+        var extra = 0;
+        var ended = await Poll.UntilAsync(async () =>
+        {
+            var more = FramesIn(frames).Where(f => f.Kind == AgentFrames.StdinAck).Sum(f => BitConverter.ToInt32(f.Payload)) + 1 - extra;
+            if (!agent.Exited.IsCompleted && more > 0)
+            {
+                await agent.WriteStdinAsync(Frame(AgentFrames.Stdin, 1, new byte[more]), Ct);
+                extra += more;
+            }
+            return agent.Exited.IsCompleted;
+        }, TimeSpan.FromSeconds(15));
+
+        ended.ShouldBeTrue("the agent went on after the client sent past its window");
+        (await agent.Exited).ShouldBe(0);
+        FramesIn(frames).ShouldNotContain(f => f.Kind == AgentFrames.Exit, "the command's exit was reported as if the stream were sound");
+    }
+
+    private static byte[] Frame(byte kind, uint id, byte[] payload)
+    {
+        var frame = new byte[AgentFrames.HeaderSize + payload.Length];
+        AgentFrames.WriteHeader(frame, kind, id, payload.Length);
+        payload.CopyTo(frame.AsSpan(AgentFrames.HeaderSize));
+        return frame;
+    }
+
+    private static List<(byte Kind, byte[] Payload)> FramesIn(MemoryStream stream)
+    {
+        byte[] bytes;
+        lock (stream)
+            bytes = stream.ToArray();
+        var frames = new List<(byte, byte[])>();
+        for (var at = 0; bytes.Length - at >= AgentFrames.HeaderSize && AgentFrames.TryReadHeader(bytes.AsSpan(at), out var kind, out _, out var length)
+            && bytes.Length - at - AgentFrames.HeaderSize >= length; at += AgentFrames.HeaderSize + length)
+            frames.Add((kind, bytes.AsSpan(at + AgentFrames.HeaderSize, length).ToArray()));
+        return frames;
     }
 
     private static string Read(StringBuilder text)
