@@ -61,9 +61,10 @@ internal static partial class Program
                 Start(id, payload);
                 return true;
             case AgentFrames.Stdin:
-                if (Commands.TryGetValue(id, out var target))
-                    target.Stdin.Writer.TryWrite(payload);
-                return true;
+                // Stdin for a command that has just ended is dropped; it may still be on its way.
+                return !Commands.TryGetValue(id, out var target) || target.OnStdin(payload);
+            case AgentFrames.OutputAck when payload.Length == 4:
+                return !Commands.TryGetValue(id, out var acked) || acked.OnOutputAck(BitConverter.ToInt32(payload));
             case AgentFrames.StdinEnd:
                 if (Commands.TryGetValue(id, out var ended))
                     ended.Stdin.Writer.TryComplete();
@@ -257,7 +258,27 @@ internal static partial class Program
         public string? Group { get; set; }
 
         // Stdin is written by a task of its own, so a command that does not read its input holds up no other command.
+        // What waits here is bounded by the stdin window: the client sends no more until the feed acknowledges it.
         public Channel<byte[]> Stdin { get; } = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+
+        private readonly FlowWindow _stdinHeld = new(AgentFrames.StdinWindow);
+        private readonly FlowWindow _output = new(AgentFrames.OutputWindow);
+
+        /// <summary>Takes a piece of stdin; false when the client sent past its window (it does not speak this protocol).</summary>
+        public bool OnStdin(byte[] payload)
+        {
+            if (payload.Length == 0)
+                return true;
+            if (!_stdinHeld.TryTake(payload.Length))
+                return false;
+            // Refused once the command has ended: its exit is about to tell the client, which then stops counting.
+            if (!Stdin.Writer.TryWrite(payload))
+                _stdinHeld.Release(payload.Length);
+            return true;
+        }
+
+        /// <summary>The client took output: false when it gives back more than it was sent.</summary>
+        public bool OnOutputAck(int count) => _output.Release(count);
 
         public void Signal(int signal)
         {
@@ -283,34 +304,58 @@ internal static partial class Program
                 CommandGroups.Remove(group);
         }
 
+        // Reads no more than the client has room for: a client slow to take this command's output leaves its pipes
+        // unread, so the command waits as it would on any slow reader, and no other command does.
         private async Task PumpAsync(Stream stream, byte kind)
         {
             var buffer = new byte[AgentFrames.ChunkSize];
-            int read;
-            while ((read = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+            while (true)
+            {
+                var room = await _output.TakeAsync(buffer.Length, CancellationToken.None).ConfigureAwait(false);
+                var read = await stream.ReadAsync(buffer.AsMemory(0, room)).ConfigureAwait(false);
+                if (read < room)
+                    _output.Release(room - read);
+                if (read == 0)
+                    return;
                 await SendAsync(kind, id, buffer.AsMemory(0, read)).ConfigureAwait(false);
+            }
         }
 
+        // Every piece is acknowledged once it is in the pipe, so the client sends more only as the command reads.
         private async Task FeedAsync(Stream stdin)
+        {
+            var open = true;
+            await foreach (var piece in Stdin.Reader.ReadAllAsync().ConfigureAwait(false))
+            {
+                if (open)
+                {
+                    try
+                    {
+                        await stdin.WriteAsync(piece).ConfigureAwait(false);
+                    }
+                    catch (IOException)
+                    {
+                        // The command closed its stdin or exited: what it did not read no longer matters, and is
+                        // acknowledged all the same so the client's writes do not wait for a reader that is gone.
+                        open = false;
+                        Close(stdin);
+                    }
+                }
+                _stdinHeld.Release(piece.Length);
+                await SendAsync(AgentFrames.StdinAck, id, BitConverter.GetBytes(piece.Length)).ConfigureAwait(false);
+            }
+            if (open)
+                Close(stdin);
+        }
+
+        private static void Close(Stream stdin)
         {
             try
             {
-                await foreach (var piece in Stdin.Reader.ReadAllAsync().ConfigureAwait(false))
-                    await stdin.WriteAsync(piece).ConfigureAwait(false);
+                stdin.Dispose();
             }
             catch (IOException)
             {
-                // The command closed its stdin or exited: what it did not read no longer matters.
-            }
-            finally
-            {
-                try
-                {
-                    stdin.Dispose();
-                }
-                catch (IOException)
-                {
-                }
             }
         }
     }

@@ -22,8 +22,21 @@ internal static class AgentFrames
     /// <summary>The most output or stdin bytes in one frame.</summary>
     public const int ChunkSize = 64 * 1024;
 
+    /// <summary>
+    /// The most stdin bytes of one command the client may have sent and the agent not yet acknowledged
+    /// (<see cref="StdinAck"/>): a command that does not read its stdin holds no more than this of it in the agent.
+    /// </summary>
+    public const int StdinWindow = 1024 * 1024;
+
+    /// <summary>
+    /// The most output bytes (stdout and stderr together) of one command the agent may have sent and the client not yet
+    /// acknowledged (<see cref="OutputAck"/>): past it the agent stops reading the command's pipes, so a caller slow to
+    /// take one command's output slows that command only.
+    /// </summary>
+    public const int OutputWindow = 1024 * 1024;
+
     /// <summary>What the agent says first, so the client knows it is this agent, of this protocol version.</summary>
-    public static ReadOnlySpan<byte> Magic => "ISBAGENT1"u8;
+    public static ReadOnlySpan<byte> Magic => "ISBAGENT2"u8;
 
     // Client to agent.
     /// <summary>Start a command: <see cref="StartRequest"/>.</summary>
@@ -36,6 +49,8 @@ internal static class AgentFrames
     public const byte Signal = 4;
     /// <summary>Asks the agent to answer with <see cref="Pong"/> (id 0): shows it still reads and writes.</summary>
     public const byte Ping = 5;
+    /// <summary>The client took this many (4 bytes) more of the command's output: gives them back to its <see cref="OutputWindow"/>.</summary>
+    public const byte OutputAck = 6;
 
     // Agent to client.
     /// <summary>The agent is ready: <see cref="Magic"/> (id 0).</summary>
@@ -53,6 +68,12 @@ internal static class AgentFrames
 
     /// <summary>The answer to <see cref="Ping"/> (id 0).</summary>
     public const byte Pong = 0x87;
+
+    /// <summary>
+    /// The agent wrote this many (4 bytes) more of the command's stdin into its pipe, or dropped them because the command
+    /// closed its stdin: gives them back to its <see cref="StdinWindow"/>. Always before the command's <see cref="Exit"/>.
+    /// </summary>
+    public const byte StdinAck = 0x88;
 
     /// <summary>Writes a frame header.</summary>
     public static void WriteHeader(Span<byte> into, byte kind, uint id, int length)

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
+using System.Threading.Channels;
 using IncusTestKit.AgentProtocol;
 using IncusTestKit.Client;
 using IncusTestKit.Diagnostics;
@@ -39,7 +40,6 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
     private int _pendingCount;
     private int _nextId;
     private long _lastHeard = Stopwatch.GetTimestamp();
-    private volatile bool _inCallback;
     private ExecAgentException? _failure;
 
     private AgentExecChannel(string instance, ILogger logger)
@@ -186,11 +186,15 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
         }
     }
 
-    /// <summary>The agent's output: frames, cut anywhere by the transport. Its stderr is its own business.</summary>
-    private async ValueTask OnAgentOutputAsync(OutputSource source, ReadOnlyMemory<byte> data)
+    /// <summary>
+    /// The agent's output: frames, cut anywhere by the transport. Its stderr is its own business. It never waits on a
+    /// caller: each command's output goes to that command's own delivery (<see cref="Process"/>), so a slow callback
+    /// holds up neither the other commands nor the pongs that show the agent is alive.
+    /// </summary>
+    private ValueTask OnAgentOutputAsync(OutputSource source, ReadOnlyMemory<byte> data)
     {
         if (source == OutputSource.Stderr || IsBroken)
-            return;
+            return ValueTask.CompletedTask;
         Volatile.Write(ref _lastHeard, Stopwatch.GetTimestamp());
         if (_pending.Length - _pendingCount < data.Length)
             Array.Resize(ref _pending, Math.Max(_pending.Length * 2, _pendingCount + data.Length));
@@ -202,16 +206,16 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
             if (!AgentFrames.TryReadHeader(_pending.AsSpan(offset), out var kind, out var id, out var length))
             {
                 Break("wrote something that is not its protocol (a frame of impossible length)");
-                return;
+                return ValueTask.CompletedTask;
             }
             if (_pendingCount - offset - AgentFrames.HeaderSize < length)
                 break;
             var payload = _pending.AsMemory(offset + AgentFrames.HeaderSize, length);
             offset += AgentFrames.HeaderSize + length;
-            if (!await DispatchAsync(kind, id, payload).ConfigureAwait(false))
+            if (!Dispatch(kind, id, payload))
             {
                 Break("wrote something that is not its protocol");
-                return;
+                return ValueTask.CompletedTask;
             }
         }
         Buffer.BlockCopy(_pending, offset, _pending, 0, _pendingCount - offset);
@@ -219,10 +223,11 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
         // A burst of large frames grew the buffer; it goes back to its usual size.
         if (_pending.Length > 4 * (AgentFrames.HeaderSize + AgentFrames.ChunkSize) && _pendingCount <= AgentFrames.HeaderSize + AgentFrames.ChunkSize)
             Array.Resize(ref _pending, AgentFrames.HeaderSize + AgentFrames.ChunkSize);
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>One frame; false when it cannot come from the agent (the channel is then broken).</summary>
-    private async ValueTask<bool> DispatchAsync(byte kind, uint id, ReadOnlyMemory<byte> payload)
+    private bool Dispatch(byte kind, uint id, ReadOnlyMemory<byte> payload)
     {
         if (kind == AgentFrames.Hello)
             return id == 0 && payload.Span.SequenceEqual(AgentFrames.Magic) && _hello.TrySetResult();
@@ -244,16 +249,9 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
                     CgroupRoot = null;
                 return process.OnStartFailed(error, _instance);
             case AgentFrames.Stdout or AgentFrames.Stderr when process.HasStarted:
-                _inCallback = true;
-                try
-                {
-                    await process.OnOutputAsync(kind == AgentFrames.Stdout ? OutputSource.Stdout : OutputSource.Stderr, payload).ConfigureAwait(false);
-                }
-                finally
-                {
-                    _inCallback = false;
-                }
-                return true;
+                return process.OnOutput(kind == AgentFrames.Stdout ? OutputSource.Stdout : OutputSource.Stderr, payload);
+            case AgentFrames.StdinAck when payload.Length == 4 && process.HasStarted:
+                return process.OnStdinAck(BinaryPrimitives.ReadInt32LittleEndian(payload.Span));
             case AgentFrames.Exit when payload.Length == 4 && process.HasStarted:
                 _processes.TryRemove(id, out _);
                 process.OnExit(BinaryPrimitives.ReadInt32LittleEndian(payload.Span));
@@ -283,8 +281,8 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
                     return;
                 if (_processes.IsEmpty)
                     continue;
-                // Output held up by a slow caller's callback keeps the agent's answers in the pipe: that is not silence.
-                if (!_inCallback && Stopwatch.GetElapsedTime(Volatile.Read(ref _lastHeard)) > SilenceBound)
+                // A slow caller's callback holds up only its own command's delivery, never the agent's answers.
+                if (Stopwatch.GetElapsedTime(Volatile.Read(ref _lastHeard)) > SilenceBound)
                 {
                     Break($"did not answer for {SilenceBound.TotalSeconds:0} s (it was stopped, or the daemon stalled)");
                     return;
@@ -356,12 +354,27 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// One command on the channel. Its output is queued as it arrives and handed to the caller by a task of its own, in
+    /// order; the agent sends no more than <see cref="AgentFrames.OutputWindow"/> bytes ahead of that delivery, so the
+    /// queue stays bounded and a slow caller slows this command only. Its stdin goes out within
+    /// <see cref="AgentFrames.StdinWindow"/>: a write waits while the command does not read.
+    /// </summary>
     private sealed class Process(AgentExecChannel channel, uint id, string workingDirectory, Func<OutputSource, ReadOnlyMemory<byte>, ValueTask> onOutput) : IExecProcess
     {
+        // Delivered output is acknowledged a quarter window at a time: few frames, and the agent (whose two pumps may
+        // each hold a chunk of credit in a pending read) never runs dry while everything it sent has been delivered.
+        private const int AckEvery = AgentFrames.OutputWindow / 4;
+
         private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _output = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Channel<(OutputSource Source, byte[] Data)> _queue =
+            Channel.CreateUnbounded<(OutputSource, byte[])>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        private readonly FlowWindow _outputHeld = new(AgentFrames.OutputWindow);
+        private readonly FlowWindow _stdin = new(AgentFrames.StdinWindow);
         private volatile bool _detached;
+        private int _exitCode;
 
         public Task Started => _started.Task;
 
@@ -371,7 +384,13 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
 
         public Task<int> Exited => _exited.Task;
 
-        public bool OnStarted() => _started.TrySetResult();
+        public bool OnStarted()
+        {
+            if (!_started.TrySetResult())
+                return false;
+            _ = DeliverAsync();
+            return true;
+        }
 
         public bool OnStartFailed(StartError error, string instance) => _started.TrySetException(error switch
         {
@@ -383,28 +402,19 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
             _ => new ExecAgentException($"The exec agent in sandbox '{instance}' could not start the command ({error}). Run it with ExecChannel.Daemon to see the daemon's error."),
         });
 
-        // A caller's callback that throws fails its own command, not the channel.
-        public async ValueTask OnOutputAsync(OutputSource source, ReadOnlyMemory<byte> data)
-        {
-            if (_detached)
-                return;
-            try
-            {
-                await onOutput(source, data).ConfigureAwait(false);
-            }
-#pragma warning disable CA1031 // the caller's exception goes to the caller, through the command's output task
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                _detached = true;
-                _output.TrySetException(e);
-            }
-        }
+        /// <summary>Queues a piece of output; false when the agent sent past the window (it does not speak this protocol).</summary>
+        public bool OnOutput(OutputSource source, ReadOnlyMemory<byte> data) =>
+            _outputHeld.TryTake(data.Length) && _queue.Writer.TryWrite((source, data.ToArray()));
 
+        /// <summary>The agent wrote stdin into the command's pipe; false when it acknowledges more than it was sent.</summary>
+        public bool OnStdinAck(int count) => _stdin.Release(count);
+
+        // After the output already queued: the caller sees the exit only once it has had all of it.
         public void OnExit(int exitCode)
         {
-            _output.TrySetResult();
-            _exited.TrySetResult(exitCode);
+            _exitCode = exitCode;
+            _stdin.Close();
+            _queue.Writer.TryComplete();
         }
 
         public void Fail(Exception failure)
@@ -412,10 +422,72 @@ internal sealed class AgentExecChannel : IExecChannel, IAsyncDisposable
             _started.TrySetException(failure);
             _output.TrySetException(failure);
             _exited.TrySetException(failure);
+            _stdin.Close(failure);
+            _queue.Writer.TryComplete();
         }
 
-        public Task WriteStdinAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
-            channel.SendAsync(AgentFrames.Stdin, id, data, cancellationToken);
+        private async Task DeliverAsync()
+        {
+            var unacknowledged = 0;
+            await foreach (var (source, data) in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
+            {
+                // Output of a command whose caller let go, or whose callback threw, is still taken, so the command runs on.
+                if (!_detached && !_output.Task.IsCompleted)
+                {
+                    try
+                    {
+                        await onOutput(source, data).ConfigureAwait(false);
+                    }
+#pragma warning disable CA1031 // the caller's exception goes to the caller, through the command's output task
+                    catch (Exception e)
+#pragma warning restore CA1031
+                    {
+                        // A caller's callback that throws fails its own command, not the channel.
+                        _detached = true;
+                        _output.TrySetException(e);
+                    }
+                }
+                unacknowledged += data.Length;
+                if (unacknowledged < AckEvery)
+                    continue;
+                // Given back before the agent hears of it: what it sends next must fit.
+                _outputHeld.Release(unacknowledged);
+                var count = BitConverter.GetBytes(unacknowledged);
+                unacknowledged = 0;
+                try
+                {
+                    await channel.SendAsync(AgentFrames.OutputAck, id, count, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (ExecAgentException)
+                {
+                    // The channel broke, and failed the command with it.
+                }
+            }
+            _output.TrySetResult();
+            _exited.TrySetResult(_exitCode);
+        }
+
+        public async Task WriteStdinAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            while (!data.IsEmpty)
+            {
+                // Waits outside the channel's send lock: other commands send on meanwhile.
+                var room = await _stdin.TakeAsync(Math.Min(data.Length, AgentFrames.ChunkSize), cancellationToken).ConfigureAwait(false);
+                if (room == 0)
+                    return; // It exited: what it did not read no longer matters.
+                try
+                {
+                    await channel.SendAsync(AgentFrames.Stdin, id, data[..room], cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Cancelled before the send began: the credit was not used.
+                    _stdin.Release(room);
+                    throw;
+                }
+                data = data[room..];
+            }
+        }
 
         public Task EndStdinAsync(CancellationToken cancellationToken) =>
             channel.SendAsync(AgentFrames.StdinEnd, id, ReadOnlyMemory<byte>.Empty, cancellationToken);

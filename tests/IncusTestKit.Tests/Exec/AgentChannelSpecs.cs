@@ -130,7 +130,7 @@ public sealed class AgentChannelSpecs(AgentSandbox shared, BusyboxAgentSandbox b
     public async Task An_impostor_agent_that_writes_garbage_breaks_the_channel_and_its_words_go_nowhere(string what, string garbage, string reason)
     {
         var sandbox = await shared.GetAsync();
-        var impostor = System.Text.Encoding.UTF8.GetBytes($"#!/bin/sh\nrm -f \"$0\"\nprintf '\\201\\000\\000\\000\\000\\011\\000\\000\\000ISBAGENT1'\nsleep 1\nprintf '{garbage}'\nsleep 60\n");
+        var impostor = System.Text.Encoding.UTF8.GetBytes($"#!/bin/sh\nrm -f \"$0\"\nprintf '\\201\\000\\000\\000\\000\\011\\000\\000\\000ISBAGENT2'\nsleep 1\nprintf '{garbage}'\nsleep 60\n");
         var channel = await AgentExecChannel.StartAsync(sandbox.Client.Incus, sandbox.Name, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, impostor, Ct);
         var clock = Stopwatch.StartNew();
 
