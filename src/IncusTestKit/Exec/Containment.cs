@@ -23,8 +23,11 @@ namespace IncusTestKit.Exec;
 /// <para>
 /// A command runs as root joins its cgroup itself before <c>exec</c>. A command run as another user cannot (moving a
 /// process between cgroups needs root), so it stops itself and a second exec, as root, moves it in and continues it
-/// (<see cref="AdoptArgv"/>); the daemon still does the switch to the user. A process subreaper would need a binary in
-/// the sandbox; that waits for an in-sandbox agent.
+/// (<see cref="AdoptArgv"/>); the daemon still does the switch to the user.
+/// </para>
+/// <para>
+/// The exec agent needs none of this wrapper where it finds the cgroup root: it starts each command, of any user, in
+/// the command's group itself (<see cref="ExecStart.Group"/>), and the same kill finds it there.
 /// </para>
 /// </remarks>
 internal static class Containment
@@ -37,8 +40,8 @@ internal static class Containment
     private static readonly string[] ShellAdded = ["PWD", "SHLVL"];
 
     // Finds the cgroup2 mount (LXC mounts one at /sys/fs/cgroup on hosts with cgroup2 only); root() mounts one when
-    // there is none. join() moves pid $1 into a new group for exec id $i (made here unless the exec agent made it
-    // already) and says whether that worked. Empty groups of finished commands are removed once there are more than 16
+    // there is none. join() moves pid $1 into a new group for exec id $i (made here) and says whether that
+    // worked. Empty groups of finished commands are removed once there are more than 16
     // (rmdir refuses a group that still has processes).
     private const string Prelude = """
         m=
