@@ -6,6 +6,7 @@ using Shouldly;
 namespace IncusTestKit.Tests.Exec;
 
 /// <summary>Many processes on one sandbox at once, each with a handle and so an exec agent of its own.</summary>
+[Collection(HeavyDaemonLoad.Name)]
 public sealed class AgentConcurrencySpecs
 {
     private const int Handles = 20;

@@ -190,27 +190,6 @@ public sealed class HostilePullSpecs(BusyboxSandbox shared) : IClassFixture<Busy
     }
 
     [Fact]
-    public async Task A_folder_of_10000_entries_arrives_whole()
-    {
-        // Its own sandbox, not the shared one: the ten thousand files go with it, and whatever ten thousand requests
-        // leave behind in a sandbox's file server (one process per sandbox) cannot reach the class's other tests.
-        await IncusDaemon.RequireAsync();
-        await using var sandbox = await shared.Client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("tree") }, Ct);
-        using var host = new HostFolder();
-        var remote = NewRemote();
-        // Empty, but for two: each file with content costs one more request, and the listing is what is tested.
-        await Sh(sandbox, $"mkdir -p {remote} && cd {remote} && i=0; while [ $i -lt 10000 ]; do : > f$i; i=$((i+1)); done && echo 0 > f0 && echo 9999 > f9999");
-
-        var report = await sandbox.Files.PullAsync(remote, host["out"], cancellationToken: Ct);
-
-        report.Skipped.ShouldBeEmpty();
-        report.Files.ShouldBe(10000);
-        Directory.EnumerateFiles(host["out"]).Count().ShouldBe(10000);
-        File.ReadAllText(host["out/f9999"]).ShouldBe("9999\n");
-        File.ReadAllText(host["out/f0"]).ShouldBe("0\n");
-    }
-
-    [Fact]
     public async Task A_host_folder_swapped_for_a_link_during_the_pull_is_never_written_through()
     {
         var sandbox = await shared.GetAsync();
