@@ -22,6 +22,10 @@ internal static class CommandGroups
     private static readonly string Self = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
     private static readonly Lock Gate = new();
 
+    // Where the agent goes back to after each start: the group it was started in, read once (it does not change unless
+    // going back fails, and then the agent's own group takes its place).
+    private static string? _home;
+
     // Groups that still held processes (a command's daemonised children) when their command ended: tried again later.
     private static readonly List<string> Leftovers = [];
     private const int MaxLeftovers = 256;
@@ -39,7 +43,7 @@ internal static class CommandGroups
     public static Process Start(string group, ProcessStartInfo info)
     {
         var root = group[..group.LastIndexOf(Marker, StringComparison.Ordinal)];
-        var home = HomeUnder(root);
+        var home = _home ??= HomeUnder(root);
         try
         {
             Directory.CreateDirectory(group);
@@ -106,6 +110,7 @@ internal static class CommandGroups
             var own = $"{root}/isb/agent-{Self}";
             Directory.CreateDirectory(own);
             Join(own);
+            _home = own;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -110,16 +110,7 @@ internal sealed class ContainedExec
         // Only the wrapper can tell a missing program from one that exits with 127 (see Containment.NotFoundStatus).
         var notFound = contained && exitCode == Containment.NotFoundStatus && _stdoutHead.Bytes.Length == 0 && !_stderrHead.Truncated
             && _stderrHead.Bytes.Span.SequenceEqual(Encoding.UTF8.GetBytes(Containment.NotFoundLine(argv[0])));
-        return new ExecResult
-        {
-            Command = argv,
-            ExitCode = notFound ? Containment.NotFoundExitCode : exitCode,
-            CommandNotFound = notFound,
-            StdoutBytes = _stdout.Bytes,
-            StderrBytes = _stderr.Bytes,
-            Duration = stopwatch.Elapsed,
-            Truncated = _stdout.Truncated || _stderr.Truncated,
-        };
+        return Result(argv, notFound ? Containment.NotFoundExitCode : exitCode, notFound, stopwatch);
     }
 
     // What the wrapper says and ends with when the program is missing or may not be executed, for a channel that found
@@ -128,17 +119,19 @@ internal sealed class ContainedExec
     {
         var line = notFound ? Containment.NotFoundLine(argv[0]) : Containment.NotExecutableLine(argv[0]);
         await OnOutputAsync(OutputSource.Stderr, Encoding.UTF8.GetBytes(line), cancellationToken).ConfigureAwait(false);
-        return new ExecResult
-        {
-            Command = argv,
-            ExitCode = notFound ? Containment.NotFoundExitCode : Containment.NotExecutableExitCode,
-            CommandNotFound = notFound,
-            StdoutBytes = _stdout.Bytes,
-            StderrBytes = _stderr.Bytes,
-            Duration = stopwatch.Elapsed,
-            Truncated = _stdout.Truncated || _stderr.Truncated,
-        };
+        return Result(argv, notFound ? Containment.NotFoundExitCode : Containment.NotExecutableExitCode, notFound, stopwatch);
     }
+
+    private ExecResult Result(IReadOnlyList<string> argv, int exitCode, bool notFound, Stopwatch stopwatch) => new()
+    {
+        Command = argv,
+        ExitCode = exitCode,
+        CommandNotFound = notFound,
+        StdoutBytes = _stdout.Bytes,
+        StderrBytes = _stderr.Bytes,
+        Duration = stopwatch.Elapsed,
+        Truncated = _stdout.Truncated || _stderr.Truncated,
+    };
 
     /// <summary>The error for a working directory that does not exist: the daemon would run the command in / instead.</summary>
     public static PathNotFoundException MissingWorkingDirectory(string path, string instance) =>
