@@ -24,8 +24,21 @@ public static class IsbTool
     /// <summary>The words that start the tool (before its arguments).</summary>
     public static IReadOnlyList<string> Launcher { get; } = Executable is { } executable ? [executable] : [DotnetHost, DllPath];
 
-    /// <summary>The launcher as a shell command-line prefix, each word single-quoted (for a shell typed into by tmux).</summary>
-    public static string ShellLauncher => string.Join(' ', Launcher.Select(word => $"'{word}'"));
+    /// <summary>
+    /// The launcher as a shell command-line prefix for a shell typed into by tmux, each word single-quoted. On the JIT
+    /// build it starts the dll built by the tool's own project, which coverlet does not instrument: tmux gives the
+    /// process a session of its own, coverlet guards its shared hits file with a named mutex, and .NET scopes named
+    /// mutexes to a session, so an instrumented tool there can crash at exit beside the test host's tool processes.
+    /// </summary>
+    public static string ShellLauncher =>
+        string.Join(' ', (Executable is null && File.Exists(UninstrumentedDllPath) ? [DotnetHost, UninstrumentedDllPath] : Launcher)
+            .Select(word => $"'{word}'"));
+
+    // The same bin/<Configuration>/<framework> as this test project's, under src/IncusTestKit.Cli.
+    private static string UninstrumentedDllPath { get; } = FromToolProject(new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)));
+
+    private static string FromToolProject(DirectoryInfo framework) => Path.Combine(framework.Parent!.Parent!.Parent!.Parent!.Parent!.FullName,
+        "src", "IncusTestKit.Cli", "bin", framework.Parent.Name, framework.Name, "dotnet-isb.dll");
 
     private static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
