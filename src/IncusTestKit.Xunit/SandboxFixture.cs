@@ -83,14 +83,14 @@ public class SandboxFixture : IAsyncLifetime
             : SandboxFailures.Wrap(_failure, GetType().Name));
 
     /// <summary>Runs a shell command line in the sandbox with its output in the running test's output and the test's
-    /// cancellation token (see <see cref="SandboxOutput"/>).</summary>
+    /// cancellation token (see <see cref="SharedSandboxClient"/>).</summary>
     /// <param name="command">The command line (<c>sh -c</c>).</param>
     /// <param name="options">How to run it.</param>
     /// <param name="cancellationToken">Cancels the command; default: the running test's token.</param>
     /// <exception cref="SandboxUnavailableException">There is no sandbox: Incus could not provide it here.</exception>
     /// <exception cref="SandboxFixtureException">There is no sandbox: it failed to start.</exception>
     public Task<ExecResult> RunCommandAsync(string command, CommandOptions? options = null, CancellationToken cancellationToken = default) =>
-        Sandbox.RunCommandInTestAsync(command, options, cancellationToken);
+        Sandbox.RunCommandAsync(command, options, cancellationToken);
 
     /// <summary>Runs a program with its arguments (no shell) in the sandbox, with its output in the running test's output.</summary>
     /// <param name="argv">The program and its arguments.</param>
@@ -99,7 +99,7 @@ public class SandboxFixture : IAsyncLifetime
     /// <exception cref="SandboxUnavailableException">There is no sandbox: Incus could not provide it here.</exception>
     /// <exception cref="SandboxFixtureException">There is no sandbox: it failed to start.</exception>
     public Task<ExecResult> RunCommandAsync(IReadOnlyList<string> argv, CommandOptions? options = null, CancellationToken cancellationToken = default) =>
-        Sandbox.RunCommandInTestAsync(argv, options, cancellationToken);
+        Sandbox.RunCommandAsync(argv, options, cancellationToken);
 
     /// <summary>
     /// Creates (or finds) the sandbox. Never throws: a failure is kept and given to each test that uses the sandbox.

@@ -69,19 +69,19 @@ public abstract class SandboxTest : IAsyncLifetime
 
     private static bool KeepOnFailure => Environment.GetEnvironmentVariable(KeepOnFailureVariable) == "1";
 
-    /// <summary>Runs a shell command line in the test's sandbox with its output in the test's output (see <see cref="SandboxOutput"/>).</summary>
+    /// <summary>Runs a shell command line in the test's sandbox with its output in the test's output (see <see cref="SharedSandboxClient"/>).</summary>
     /// <param name="command">The command line (<c>sh -c</c>).</param>
     /// <param name="options">How to run it.</param>
     /// <param name="cancellationToken">Cancels the command; default: the test's token.</param>
     protected Task<ExecResult> RunCommandAsync(string command, CommandOptions? options = null, CancellationToken cancellationToken = default) =>
-        Sandbox.RunCommandInTestAsync(command, options, cancellationToken);
+        Sandbox.RunCommandAsync(command, options, cancellationToken);
 
     /// <summary>Runs a program with its arguments (no shell) in the test's sandbox, with its output in the test's output.</summary>
     /// <param name="argv">The program and its arguments.</param>
     /// <param name="options">How to run it.</param>
     /// <param name="cancellationToken">Cancels the command; default: the test's token.</param>
     protected Task<ExecResult> RunCommandAsync(IReadOnlyList<string> argv, CommandOptions? options = null, CancellationToken cancellationToken = default) =>
-        Sandbox.RunCommandInTestAsync(argv, options, cancellationToken);
+        Sandbox.RunCommandAsync(argv, options, cancellationToken);
 
     /// <summary>Creates the test's sandbox.</summary>
     /// <exception cref="SandboxUnavailableException">Incus cannot provide it here.</exception>

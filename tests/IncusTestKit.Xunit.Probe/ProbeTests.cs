@@ -55,8 +55,9 @@ public sealed class PerTestOutput() : SandboxTest(new SandboxOptions { Image = "
 {
     protected override string NamePrefix => "isbt-xp";
 
+    // The SDK's own call, as a user writes it: the shared client routes its output.
     [SandboxFact]
-    public async Task Prints() => (await RunCommandAsync("echo out-line; echo err-line >&2; printf no-newline")).EnsureSuccess();
+    public async Task Prints() => (await Sandbox.RunCommandAsync("echo out-line; echo err-line >&2; printf no-newline")).EnsureSuccess();
 
     [SandboxFact]
     public async Task Fails()
@@ -133,9 +134,10 @@ public sealed class RepositoryTests(Repository repo) : IClassFixture<Repository>
 
 public sealed class TimeoutTests(Busybox fixture) : IClassFixture<Busybox>
 {
+    // The SDK's own call, given no token: the shared client passes the test's.
     [SandboxFact(Timeout = 3000)]
     public async Task Runs_too_long() =>
-        await fixture.RunCommandAsync("echo $$ > /tmp/probe-pid; echo started; exec sleep 600", new Exec.CommandOptions { Timeout = Timeout.InfiniteTimeSpan });
+        await fixture.Sandbox.RunCommandAsync("echo $$ > /tmp/probe-pid; echo started; exec sleep 600", new Exec.CommandOptions { Timeout = Timeout.InfiniteTimeSpan });
 }
 
 /// <summary>Runs next to TimeoutTests (another class: in parallel) and watches, while this process still lives, for

@@ -97,6 +97,26 @@ public sealed record SandboxClientOptions
     /// </summary>
     public bool WatchForCrash { get; init; }
 
+    /// <summary>
+    /// The token a call of this client, its sandboxes and its pools takes when its caller passes none
+    /// (<see cref="CancellationToken.None"/>), read as the call starts: the running test's token, say, so a cancelled or
+    /// timed-out test ends what it started and its commands are killed without the token being passed to each call. A
+    /// token the caller passes wins. Destroying and disposing never take it, so cleanup still happens after a
+    /// cancellation. Default: none. The IncusTestKit.Xunit fixtures give the running test's token.
+    /// </summary>
+    public Func<CancellationToken>? AmbientCancellation { get; init; }
+
+    /// <summary>
+    /// Sees what every command of this client's sandboxes prints, besides the command's own
+    /// <see cref="Exec.CommandOptions.OnOutput"/>: a test framework copying it into the running test's output, say. It is
+    /// called as a command starts, with the sandbox and the program and arguments; the observer it returns (null: none
+    /// for this command) gets each piece of output as it arrives (<see cref="IObserver{T}.OnNext"/>, on the thread that
+    /// reads it: return quickly; what it throws fails the command), then <see cref="IObserver{T}.OnCompleted"/> once the
+    /// command has ended, or <see cref="IObserver{T}.OnError"/> when the call failed. Default: none. The
+    /// IncusTestKit.Xunit fixtures write each line to the running test's output, prefixed with the sandbox's name.
+    /// </summary>
+    public Func<Sandbox, IReadOnlyList<string>, IObserver<Exec.OutputChunk>?>? CommandOutputObserver { get; init; }
+
     /// <summary>The <see cref="DaemonTimeout"/> used when neither the options nor <c>ISB_DAEMON_TIMEOUT</c> set one: 30 seconds.</summary>
     public static TimeSpan DefaultDaemonTimeout { get; } = TimeSpan.FromSeconds(30);
 }

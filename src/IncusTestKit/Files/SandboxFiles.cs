@@ -34,6 +34,7 @@ public sealed class SandboxFiles
     /// <exception cref="IncusTestKitException">The path is a directory.</exception>
     public async Task<string> ReadFileAsync(string path, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _sandbox.Client.CallToken(cancellationToken);
         var bytes = await ReadFileBytesAsync(path, cancellationToken).ConfigureAwait(false);
         return Encoding.UTF8.GetString(bytes);
     }
@@ -45,6 +46,7 @@ public sealed class SandboxFiles
     /// <exception cref="IncusTestKitException">The path is a directory.</exception>
     public async Task<byte[]> ReadFileBytesAsync(string path, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _sandbox.Client.CallToken(cancellationToken);
         ValidatePath(path);
         using var response = await OpenFileAsync(path, cancellationToken).ConfigureAwait(false);
         return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
@@ -60,6 +62,7 @@ public sealed class SandboxFiles
     /// <exception cref="IncusTestKitException">The path is a directory.</exception>
     public async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _sandbox.Client.CallToken(cancellationToken);
         ValidatePath(path);
         var response = await OpenFileAsync(path, cancellationToken).ConfigureAwait(false);
         try
@@ -84,6 +87,7 @@ public sealed class SandboxFiles
     /// <exception cref="IncusTestKitException">The path is a directory, or the owner is unknown in the sandbox.</exception>
     public Task WriteFileAsync(string path, string content, UnixFileMode? mode = null, string? owner = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _sandbox.Client.CallToken(cancellationToken);
         ArgumentNullException.ThrowIfNull(content);
         return WriteCoreAsync(path, () => new ByteArrayContent(Encoding.UTF8.GetBytes(content)), mode, owner, cancellationToken);
     }
@@ -98,7 +102,7 @@ public sealed class SandboxFiles
     /// <exception cref="PathNotFoundException">The file's directory does not exist.</exception>
     /// <exception cref="IncusTestKitException">The path is a directory, or the owner is unknown in the sandbox.</exception>
     public Task WriteFileAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode? mode = null, string? owner = null, CancellationToken cancellationToken = default) =>
-        WriteCoreAsync(path, () => new ReadOnlyMemoryContent(content), mode, owner, cancellationToken);
+        WriteCoreAsync(path, () => new ReadOnlyMemoryContent(content), mode, owner, _sandbox.Client.CallToken(cancellationToken));
 
     /// <summary>Writes a stream, read from its current position to its end, to a file, creating or replacing it. The stream
     /// is sent as it is read (never held in memory) and is not disposed.</summary>
@@ -112,6 +116,7 @@ public sealed class SandboxFiles
     /// <exception cref="IncusTestKitException">The path is a directory, or the owner is unknown in the sandbox.</exception>
     public Task WriteFileAsync(string path, Stream content, UnixFileMode? mode = null, string? owner = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _sandbox.Client.CallToken(cancellationToken);
         ArgumentNullException.ThrowIfNull(content);
         return WriteCoreAsync(path, () => new UnownedStreamContent(content), mode, owner, cancellationToken);
     }
@@ -125,6 +130,7 @@ public sealed class SandboxFiles
     /// <exception cref="IncusTestKitException">The path (or a parent) exists and is not a directory.</exception>
     public async Task CreateDirectoryAsync(string path, bool recursive = false, UnixFileMode? mode = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _sandbox.Client.CallToken(cancellationToken);
         path = Normalize(ValidatePath(path));
         var bits = (int)(mode ?? DefaultDirectoryMode);
         var missing = new Stack<string>();
@@ -169,6 +175,7 @@ public sealed class SandboxFiles
     /// <exception cref="IncusTestKitException">The path is not a directory.</exception>
     public async Task<IReadOnlyList<FileStat>> ListDirectoryAsync(string path, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _sandbox.Client.CallToken(cancellationToken);
         path = Normalize(ValidatePath(path));
         var names = await ListNamesAsync(path, () => NotADirectory(path, "list it"), cancellationToken).ConfigureAwait(false)
             ?? throw new PathNotFoundException($"Directory '{path}' does not exist in sandbox '{Name}'.");
@@ -184,6 +191,7 @@ public sealed class SandboxFiles
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task<bool> ExistsAsync(string path, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _sandbox.Client.CallToken(cancellationToken);
         ValidatePath(path);
         return await Incus.Files.TryStatAsync(Name, path, cancellationToken).ConfigureAwait(false) is not null;
     }
@@ -194,6 +202,7 @@ public sealed class SandboxFiles
     /// <exception cref="PathNotFoundException">The path does not exist.</exception>
     public async Task<FileStat> StatAsync(string path, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _sandbox.Client.CallToken(cancellationToken);
         ValidatePath(path);
         return await Incus.Files.TryStatAsync(Name, path, cancellationToken).ConfigureAwait(false)
             ?? throw new PathNotFoundException($"Path '{path}' does not exist in sandbox '{Name}'.");
@@ -208,6 +217,7 @@ public sealed class SandboxFiles
     /// <exception cref="IncusTestKitException">The directory is not empty and <paramref name="recursive"/> is false, or something in it could not be removed.</exception>
     public async Task DeleteAsync(string path, bool recursive = false, bool force = false, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _sandbox.Client.CallToken(cancellationToken);
         path = Normalize(ValidatePath(path));
         if (path == "/")
             throw new ArgumentException("Refusing to remove '/': name the directory to remove.", nameof(path));
@@ -259,6 +269,7 @@ public sealed class SandboxFiles
     /// <exception cref="PlatformNotSupportedException">The host is not Linux.</exception>
     public async Task<FileTransferReport> PushAsync(string localPath, string remotePath, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _sandbox.Client.CallToken(cancellationToken);
         ArgumentException.ThrowIfNullOrEmpty(localPath);
         remotePath = Normalize(ValidatePath(remotePath));
         HostTree.EnsureSupported();
@@ -316,6 +327,7 @@ public sealed class SandboxFiles
     /// <exception cref="PlatformNotSupportedException">The host is not Linux.</exception>
     public async Task<FileTransferReport> PullAsync(string remotePath, string localPath, PullOptions? options = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _sandbox.Client.CallToken(cancellationToken);
         remotePath = Normalize(ValidatePath(remotePath));
         ArgumentException.ThrowIfNullOrEmpty(localPath);
         options ??= new PullOptions();

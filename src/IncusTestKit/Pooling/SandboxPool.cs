@@ -104,6 +104,7 @@ public sealed class SandboxPool : IAsyncDisposable
     /// <exception cref="IncusTestKitException">The direct create failed (see <see cref="SandboxClient.CreateAsync(SandboxOptions?, CancellationToken)"/>).</exception>
     public async Task<Sandbox> AcquireAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
         var started = Stopwatch.GetTimestamp();
         // A hint is only a name: the claim reads the member and checks its key and state before it takes it.
@@ -144,6 +145,7 @@ public sealed class SandboxPool : IAsyncDisposable
     /// <exception cref="OperationCanceledException">The wait was cancelled first.</exception>
     public async Task WarmUpAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
         var failures = Volatile.Read(ref _failureSerial);
         while (true)

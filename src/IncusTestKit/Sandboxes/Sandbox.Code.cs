@@ -20,6 +20,7 @@ public sealed partial class Sandbox
     /// <exception cref="SandboxTimeoutException">It ran longer than the timeout and was killed; the message says what was killed (see <see cref="CommandOptions.Timeout"/>).</exception>
     public async Task<CodeResult> RunCodeAsync(string code, CodeLanguage language, CommandOptions? options = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         ArgumentNullException.ThrowIfNull(code);
         options ??= new CommandOptions();
         var stopwatch = Stopwatch.StartNew();

@@ -23,6 +23,7 @@ public sealed partial class Sandbox
     /// <exception cref="Errors.IncusTestKitException">The daemon refused the attach (another client holds the console).</exception>
     public async Task<TerminalSession> AttachConsoleAsync(ConsoleOptions? options = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         options ??= new ConsoleOptions();
         TerminalSession.ValidateSize(options.Width, options.Height);
         var incus = _client.Incus;

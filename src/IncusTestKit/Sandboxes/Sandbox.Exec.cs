@@ -21,6 +21,7 @@ public sealed partial class Sandbox
     /// <exception cref="SandboxTimeoutException">It ran longer than the timeout and was killed; the message says what was killed (see <see cref="CommandOptions.Timeout"/>).</exception>
     public Task<ExecResult> RunCommandAsync(string command, CommandOptions? options = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         ArgumentNullException.ThrowIfNull(command);
         return RunCommandAsync(["sh", "-c", command], options, cancellationToken);
     }
@@ -35,6 +36,7 @@ public sealed partial class Sandbox
     /// <exception cref="PathNotFoundException">The working directory does not exist.</exception>
     public async Task<ExecResult> RunCommandAsync(IReadOnlyList<string> argv, CommandOptions? options = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         ArgumentNullException.ThrowIfNull(argv);
         if (argv.Count == 0 || string.IsNullOrEmpty(argv[0]))
             throw new ArgumentException("The command needs at least a program name.", nameof(argv));
@@ -51,6 +53,9 @@ public sealed partial class Sandbox
         var logged = new CommandText(argv);
         Log.CommandStarting(_client.SandboxLogger, logged, Name);
         var started = Stopwatch.GetTimestamp();
+        var observer = _client.CommandOutputObserver?.Invoke(this, argv);
+        if (observer is not null)
+            options = options with { OnOutput = Observed(options.OnOutput, observer) };
         try
         {
             ExecResult result;
@@ -66,14 +71,23 @@ public sealed partial class Sandbox
                 result = await new ContainedExec(DaemonChannel, Name, options).RunAsync(argv, uid, gid, environment, cancellationToken).ConfigureAwait(false);
             }
             Log.CommandExited(_client.SandboxLogger, logged, Name, result.ExitCode, Log.Milliseconds(result.Duration));
+            observer?.OnCompleted();
             return result;
         }
         catch (Exception e)
         {
             Log.CommandFailed(_client.SandboxLogger, logged, Name, Log.Milliseconds(Stopwatch.GetElapsedTime(started)), e);
+            observer?.OnError(e);
             throw;
         }
     }
+
+    private static Func<OutputChunk, CancellationToken, ValueTask> Observed(Func<OutputChunk, CancellationToken, ValueTask>? onOutput, IObserver<OutputChunk> observer) =>
+        (chunk, cancellationToken) =>
+        {
+            observer.OnNext(chunk);
+            return onOutput?.Invoke(chunk, cancellationToken) ?? ValueTask.CompletedTask;
+        };
 
     /// <summary>
     /// Which channel this handle's commands use: <see cref="Exec.ExecChannel.Daemon"/> or <see cref="Exec.ExecChannel.Agent"/>.
@@ -83,7 +97,7 @@ public sealed partial class Sandbox
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <exception cref="ExecAgentException">The sandbox was created with <see cref="Exec.ExecChannel.Agent"/> and cannot run the agent.</exception>
     public async Task<ExecChannel> GetExecChannelAsync(CancellationToken cancellationToken = default) =>
-        (await ChannelAsync(cancellationToken).ConfigureAwait(false)).Kind;
+        (await ChannelAsync(_client.CallToken(cancellationToken)).ConfigureAwait(false)).Kind;
 
     private DaemonExecChannel DaemonChannel => _daemonChannel ??= new DaemonExecChannel(_client.Incus, Name);
 

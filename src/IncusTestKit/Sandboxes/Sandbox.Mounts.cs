@@ -28,6 +28,7 @@ public sealed partial class Sandbox
     /// <exception cref="SandboxNotRunningException">An overlay was asked for a stopped sandbox.</exception>
     public async Task<MountInfo> MountAsync(MountOptions options, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         var mount = HostMounts.Validate(options, Type, _client.Endpoint);
         var incus = _client.Incus;
         var shifting = HostMounts.SupportsShiftAsync(incus, cancellationToken);
@@ -104,6 +105,7 @@ public sealed partial class Sandbox
     /// <exception cref="MountException">The daemon or the unmount command refused.</exception>
     public async Task UnmountAsync(string target, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         var normalized = HostMounts.NormalizeTarget(target, nameof(target));
         var instance = await _client.Incus.Instances.GetAsync(Name, cancellationToken).ConfigureAwait(false);
         var mount = HostMounts.Read(instance).FirstOrDefault(m => m.Target == normalized) ?? throw new MountException(SandboxErrorCode.MountNotFound,
@@ -115,6 +117,7 @@ public sealed partial class Sandbox
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task<IReadOnlyList<MountInfo>> ListMountsAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         var instance = await _client.Incus.Instances.GetAsync(Name, cancellationToken).ConfigureAwait(false);
         return HostMounts.Read(instance);
     }

@@ -17,6 +17,7 @@ public sealed partial class Sandbox
     /// <exception cref="InvalidNameException">The name is empty or has a space or '/'.</exception>
     public async Task<SnapshotInfo> CreateSnapshotAsync(string? name = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         var instances = _client.Incus.Instances;
         if (name is not null)
         {
@@ -41,6 +42,7 @@ public sealed partial class Sandbox
     /// <exception cref="MountException">The restore worked, but an overlay mount could not be mounted again.</exception>
     public async Task RestoreSnapshotAsync(string name, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         ValidateSnapshotName(name);
         await _client.Incus.Instances.RestoreSnapshotAsync(Name, name, cancellationToken).ConfigureAwait(false);
         await RemountOverlaysAsync(cancellationToken).ConfigureAwait(false);
@@ -50,6 +52,7 @@ public sealed partial class Sandbox
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task<IReadOnlyList<SnapshotInfo>> ListSnapshotsAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         var snapshots = await _client.Incus.Instances.ListSnapshotsAsync(Name, cancellationToken).ConfigureAwait(false);
         return snapshots.Select(SnapshotInfo.From).OrderBy(s => s.CreatedAt).ThenBy(s => s.Name, StringComparer.Ordinal).ToList();
     }
@@ -60,6 +63,7 @@ public sealed partial class Sandbox
     /// <exception cref="SnapshotNotFoundException">The sandbox has no snapshot of that name.</exception>
     public async Task DeleteSnapshotAsync(string name, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         ValidateSnapshotName(name);
         await _client.Incus.Instances.DeleteSnapshotAsync(Name, name, cancellationToken).ConfigureAwait(false);
     }

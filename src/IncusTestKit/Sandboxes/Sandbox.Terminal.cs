@@ -18,6 +18,7 @@ public sealed partial class Sandbox
     /// <exception cref="Errors.SandboxNotRunningException">The sandbox is stopped or frozen.</exception>
     public async Task<TerminalSession> StartTerminalAsync(IReadOnlyList<string> argv, TerminalOptions? options = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         ArgumentNullException.ThrowIfNull(argv);
         if (argv.Count == 0)
             throw new ArgumentException("The program needs at least a name.", nameof(argv));

@@ -80,6 +80,7 @@ public sealed partial class Sandbox : IAsyncDisposable
     /// <exception cref="SandboxNotFoundException">It no longer exists.</exception>
     public async Task<SandboxState> GetStateAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         var state = await _client.Incus.Instances.GetStateAsync(Name, cancellationToken).ConfigureAwait(false);
         return SandboxStates.FromStatusCode(state.StatusCode);
     }
@@ -88,6 +89,7 @@ public sealed partial class Sandbox : IAsyncDisposable
     /// <exception cref="SandboxNotFoundException">It no longer exists.</exception>
     public async Task<SandboxInfo> GetInfoAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         var instance = await _client.Incus.Instances.GetAsync(Name, cancellationToken).ConfigureAwait(false);
         var state = await _client.Incus.Instances.GetStateAsync(Name, cancellationToken).ConfigureAwait(false);
         return SandboxLabels.ToInfo(instance with { State = state }, Project, await _client.ImageAliasesForAsync([instance], cancellationToken).ConfigureAwait(false));
@@ -96,6 +98,7 @@ public sealed partial class Sandbox : IAsyncDisposable
     /// <summary>Starts it; starting a running sandbox does nothing.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         try
         {
             await ChangeStateAsync(new InstanceStatePut("start"), "Starting", cancellationToken).ConfigureAwait(false);
@@ -114,7 +117,7 @@ public sealed partial class Sandbox : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <exception cref="SandboxTimeoutException">A clean shutdown took longer than <paramref name="timeout"/>; it still runs.</exception>
     public Task StopAsync(bool force = false, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        _client.StopInstanceAsync(Name, force, timeout, cancellationToken);
+        _client.StopInstanceAsync(Name, force, timeout, _client.CallToken(cancellationToken));
 
     /// <summary>Restarts it (a stopped sandbox is started).</summary>
     /// <param name="force">Kill it instead of a clean shutdown.</param>
@@ -122,6 +125,7 @@ public sealed partial class Sandbox : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wait.</param>
     public async Task RestartAsync(bool force = false, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken = _client.CallToken(cancellationToken);
         if (await GetStateAsync(cancellationToken).ConfigureAwait(false) == SandboxState.Stopped)
         {
             await StartAsync(cancellationToken).ConfigureAwait(false);

@@ -46,7 +46,7 @@ public sealed partial class SandboxClient
     /// <exception cref="UnsafeProfileException">The profiles make it privileged or add raw or nesting settings, and
     /// <see cref="SandboxOptions.AllowUnsafeProfiles"/> is not set.</exception>
     public Task<Sandbox> CreateAsync(SandboxOptions? options = null, CancellationToken cancellationToken = default) =>
-        CreateCoreAsync(options ?? new SandboxOptions(), ownLabels: null, mayDestroy: null, cancellationToken);
+        CreateCoreAsync(options ?? new SandboxOptions(), ownLabels: null, mayDestroy: null, this.CallToken(cancellationToken));
 
     /// <summary>
     /// <see cref="CreateAsync(SandboxOptions?, CancellationToken)"/> with IncusTestKit's own labels added to the config

@@ -17,6 +17,7 @@ public sealed partial class SandboxClient
     /// </summary>
     public async Task<IReadOnlyList<HealthCheck>> CheckHealthAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken = this.CallToken(cancellationToken);
         var checks = new List<HealthCheck>();
         IncusServerInfo server;
         try

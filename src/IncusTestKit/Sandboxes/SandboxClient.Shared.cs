@@ -44,6 +44,7 @@ public sealed partial class SandboxClient
     public async Task<SharedSandboxLease> AcquireSharedAsync(SandboxOptions? options = null, SharedSandboxOptions? shared = null,
         CancellationToken cancellationToken = default)
     {
+        cancellationToken = CallToken(cancellationToken);
         options ??= new SandboxOptions();
         shared ??= new SharedSandboxOptions();
         if (options.Name is not null)

@@ -4,6 +4,7 @@ using IncusTestKit.Client.Models;
 using IncusTestKit.Configuration;
 using IncusTestKit.Diagnostics;
 using IncusTestKit.Errors;
+using IncusTestKit.Exec;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -24,6 +25,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
 {
     private readonly ResolvedClientOptions _options;
     private readonly IncusRemoteConfig _remotes;
+    private readonly Func<CancellationToken>? _ambientCancellation;
     private int _disposed;
 
     /// <summary>Creates a client; options not set come from the environment, then the defaults (see <see cref="SandboxClientOptions"/>).</summary>
@@ -43,7 +45,17 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
         Ownership = new SandboxOwnership(this);
         DestroyOnSignal = options?.DestroyOnSignal ?? true;
         WatchForCrash = options?.WatchForCrash ?? false;
+        _ambientCancellation = options?.AmbientCancellation;
+        CommandOutputObserver = options?.CommandOutputObserver;
     }
+
+    /// <summary>See <see cref="SandboxClientOptions.CommandOutputObserver"/>.</summary>
+    internal Func<Sandbox, IReadOnlyList<string>, IObserver<OutputChunk>?>? CommandOutputObserver { get; }
+
+    /// <summary>The token a public call runs with: the caller's, or the ambient one when the caller passed none
+    /// (see <see cref="SandboxClientOptions.AmbientCancellation"/>).</summary>
+    internal CancellationToken CallToken(CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled || _ambientCancellation is null ? cancellationToken : _ambientCancellation();
 
     internal IncusClient Incus { get; }
 
@@ -84,6 +96,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     /// <exception cref="IncusUnavailableException">The daemon cannot be reached.</exception>
     public async Task<IncusServerInfo> GetServerInfoAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken = this.CallToken(cancellationToken);
         var info = await Incus.Server.GetAsync(cancellationToken).ConfigureAwait(false);
         return IncusServerInfo.From(info);
     }
@@ -92,6 +105,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     /// <exception cref="SandboxNotFoundException">No instance has that name in the project.</exception>
     public async Task<Sandbox> GetByNameAsync(string name, CancellationToken cancellationToken = default)
     {
+        cancellationToken = this.CallToken(cancellationToken);
         SandboxNames.Validate(name);
         // A handle needs the config only: the state (which the daemon reads from the running instance, slowly on a busy
         // host) would double what a one-shot `isb exec NAME` pays before its command runs.
@@ -108,6 +122,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     public async Task<IReadOnlyList<SandboxInfo>> ListAsync(SandboxType? type = null, SandboxState? state = null, string? prefix = null,
         CancellationToken cancellationToken = default)
     {
+        cancellationToken = CallToken(cancellationToken);
         var instances = await Incus.Instances.ListAsync(ListFilter.Build(type, state, prefix), cancellationToken).ConfigureAwait(false);
         // The daemon lists an unknown project as empty; a typo in the project name must not look like "no sandboxes".
         if (instances.Count == 0 && !await Incus.Server.ProjectExistsAsync(Project, cancellationToken).ConfigureAwait(false))
