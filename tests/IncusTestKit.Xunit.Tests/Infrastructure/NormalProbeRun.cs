@@ -16,7 +16,7 @@ public sealed class NormalProbeRun : IAsyncLifetime
         return _run ??= await ProbeRun.StartAsync(
             [
                 "DirectCreate", "MissingImageTests", "PerTestMissingImage", "VirtualMachineTests", "BrokenMountTests", "PerTestOutput", "ClassFixtureTests",
-                "FirstInCollection", "SecondInCollection",
+                "FirstInCollection", "SecondInCollection", "ParallelFirst", "ParallelSecond",
             ],
             diagnostics: true);
     }
