@@ -69,6 +69,7 @@ public sealed class SkipSpecs(NormalProbeRun normal, RequiredProbeRun required) 
             run[test].Result.ShouldBe("Fail", run[test].Reason);
             run[test].Failure.ShouldContain("Image 'isb/no-such-image' was not found");
         }
+        run["MissingImageTests.First"].Failure.ShouldContain("this is a failure because ISB_REQUIRE_INCUS=1 is set: unset it to skip instead.");
     }
 
     [Fact]
@@ -90,5 +91,6 @@ public sealed class SkipSpecs(NormalProbeRun normal, RequiredProbeRun required) 
         skipped.Reason.ShouldContain("(VirtualMachineBusybox has no sandbox; set ISB_REQUIRE_INCUS=1 to make this a failure instead of a skip.)");
         failed.Result.ShouldBe("Fail", failed.Reason);
         failed.Failure.ShouldContain("This Incus server cannot run virtual machines");
+        failed.Failure.ShouldContain("(VirtualMachineBusybox has no sandbox; this is a failure because ISB_REQUIRE_INCUS=1 is set: unset it to skip instead.)");
     }
 }
