@@ -10,6 +10,9 @@ internal static class SandboxFailures
     public static Exception Wrap(Exception failure, string owner) =>
         SandboxSkips.IsUnavailable(failure)
             ? new SandboxUnavailableException(
-                $"{failure.Message} ({owner} has no sandbox; set {SandboxSkips.RequireVariable}=1 to make this a failure instead of a skip.)", failure)
+                $"{failure.Message} ({owner} has no sandbox; " +
+                (SandboxSkips.Required
+                    ? $"this is a failure because {SandboxSkips.RequireVariable}=1 is set: unset it to skip instead.)"
+                    : $"set {SandboxSkips.RequireVariable}=1 to make this a failure instead of a skip.)"), failure)
             : new SandboxFixtureException($"{owner} could not start its sandbox: {failure.Message}", failure);
 }

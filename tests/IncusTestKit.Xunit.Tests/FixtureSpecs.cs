@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using IncusTestKit.Errors;
 using IncusTestKit.Sandboxes;
@@ -32,6 +33,39 @@ public sealed partial class FixtureSpecs(NormalProbeRun normal) : IClassFixture<
         first.Result.ShouldBe("Pass", first.Failure);
         Value(first.Output, "collection").ShouldStartWith("isbt-xp-");
         Value(run["SecondInCollection.Names"].Output, "collection").ShouldBe(Value(first.Output, "collection"));
+    }
+
+    [Fact]
+    public async Task A_per_test_class_gives_each_of_its_tests_a_sandbox_of_its_own()
+    {
+        var run = await normal.GetAsync();
+
+        var prints = Regex.Match(run["PerTestOutput.Prints"].Output, @"\[(isbt-xp-\w+)\] out-line").Groups[1].Value;
+        var fails = Regex.Match(run["PerTestOutput.Fails"].Output, @"\[(isbt-xp-\w+)\] before-the-failure").Groups[1].Value;
+        prints.ShouldNotBeEmpty(run["PerTestOutput.Prints"].Output);
+        fails.ShouldNotBeEmpty(run["PerTestOutput.Fails"].Output);
+        fails.ShouldNotBe(prints);
+    }
+
+    [Fact]
+    public async Task Classes_with_class_fixtures_of_their_own_run_at_the_same_time_in_sandboxes_that_do_not_see_each_other()
+    {
+        var run = await normal.GetAsync();
+
+        var first = run["ParallelFirst.Is_alone_in_its_sandbox"];
+        var second = run["ParallelSecond.Is_alone_in_its_sandbox"];
+        // Each wrote its marker, waited until the other had written its own, and found only its own in its sandbox.
+        first.Result.ShouldBe("Pass", first.Failure);
+        second.Result.ShouldBe("Pass", second.Failure);
+        var (firstStart, firstEnd) = Window(first.Output);
+        var (secondStart, secondEnd) = Window(second.Output);
+        firstStart.ShouldBeLessThan(secondEnd, "the windows overlap");
+        secondStart.ShouldBeLessThan(firstEnd, "the windows overlap");
+        Value(first.Output, "sandbox").ShouldStartWith("isbt-xp-");
+        Value(second.Output, "sandbox").ShouldNotBe(Value(first.Output, "sandbox"));
+        await using var client = new SandboxClient();
+        foreach (var name in new[] { Value(first.Output, "sandbox"), Value(second.Output, "sandbox") })
+            await Should.ThrowAsync<SandboxNotFoundException>(() => client.GetByNameAsync(name, TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -97,6 +131,15 @@ public sealed partial class FixtureSpecs(NormalProbeRun normal) : IClassFixture<
         // Looked for by the probe itself, while it still runs: its end would close the command's connection anyway.
         run["TimeoutWatcher.Sees_the_command_killed"].Result.ShouldBe("Pass", run["TimeoutWatcher.Sees_the_command_killed"].Failure);
     }
+
+    /// <summary>The time window (Unix milliseconds) a probe test printed as <c>window=start-end</c>.</summary>
+    private static (long Start, long End) Window(string output) =>
+        WindowLine().Match(output) is { Success: true } match
+            ? (long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture))
+            : throw new ShouldAssertException($"No window= in:\n{output}");
+
+    [GeneratedRegex(@"window=(\d+)-(\d+)")]
+    private static partial Regex WindowLine();
 
     /// <summary>The value a probe test printed as <c>key=value</c> (through the sandbox's prefixed output).</summary>
     private static string Value(string output, string key) =>

@@ -3,7 +3,8 @@ using Shouldly;
 
 namespace IncusTestKit.Xunit.Tests;
 
-/// <summary>The package as users get it. It has no types yet: what it is today is its name, its build and what it brings in.</summary>
+/// <summary>The package as users get it: its id, the assemblies it ships and what it brings in (what its types do is in the
+/// specs that run the probe test assembly).</summary>
 public sealed class PackageSpecs
 {
     [Fact]

@@ -1,24 +1,27 @@
+using IncusTestKit.Sandboxes;
 using IncusTestKit.Tests.Infrastructure;
 using IncusTestKit.Xunit.Tests.Infrastructure;
 using Shouldly;
 
 namespace IncusTestKit.Xunit.Tests;
 
-public sealed class SkipSpecs(NormalProbeRun normal) : IClassFixture<NormalProbeRun>
+public sealed class SkipSpecs(NormalProbeRun normal, RequiredProbeRun required) : IClassFixture<NormalProbeRun>, IClassFixture<RequiredProbeRun>
 {
     private const string NoDaemon = "/run/isbt-no-daemon/unix.socket";
 
     [Fact]
-    public async Task A_sandbox_fact_is_skipped_with_the_reason_when_the_daemon_cannot_be_reached()
+    public async Task A_sandbox_fact_is_skipped_with_the_reason_and_the_fix_when_the_daemon_cannot_be_reached()
     {
         var run = await ProbeRun.StartAsync(["DirectCreate", "MissingImageTests"], new Dictionary<string, string?> { ["INCUS_SOCKET"] = NoDaemon });
 
         foreach (var test in new[] { "DirectCreate.Creates_a_sandbox", "DirectCreate.Creates_a_sandbox_of", "MissingImageTests.First" })
         {
             run[test].Result.ShouldBe("Skip", run[test].Failure);
-            run[test].Reason.ShouldContain(NoDaemon);
+            run[test].Reason.ShouldContain($"The Incus socket {NoDaemon} does not exist");
+            run[test].Reason.ShouldContain("sudo incus admin init --minimal");
+            run[test].Reason.ShouldContain("Or point INCUS_SOCKET at the right socket.");
         }
-        run["MissingImageTests.First"].Reason.ShouldContain("ISB_REQUIRE_INCUS=1");
+        run["MissingImageTests.First"].Reason.ShouldContain("set ISB_REQUIRE_INCUS=1 to make this a failure instead of a skip");
     }
 
     [Fact]
@@ -33,24 +36,61 @@ public sealed class SkipSpecs(NormalProbeRun normal) : IClassFixture<NormalProbe
     }
 
     [Fact]
-    public async Task A_class_fixture_whose_image_is_missing_skips_each_sandbox_fact_with_the_image_named()
+    public async Task A_class_fixture_whose_image_is_missing_skips_each_sandbox_fact_with_the_image_named_and_how_to_get_it()
     {
         var run = await normal.GetAsync();
 
         run["MissingImageTests.First"].Result.ShouldBe("Skip");
         run["MissingImageTests.Second"].Result.ShouldBe("Skip");
-        run["MissingImageTests.Second"].Reason.ShouldContain("isb/no-such-image");
+        run["MissingImageTests.Second"].Reason.ShouldContain("Image 'isb/no-such-image' was not found");
+        run["MissingImageTests.Second"].Reason.ShouldContain("incus image copy images:debian/12 local: --alias isb/no-such-image");
         // A plain [Fact] is not told to skip: the same cause fails it.
         run["MissingImageTests.Plain_fact"].Result.ShouldBe("Fail");
         run["MissingImageTests.Plain_fact"].Failure.ShouldContain("isb/no-such-image");
     }
 
     [Fact]
-    public async Task A_per_test_sandbox_whose_image_is_missing_skips_the_test()
+    public async Task A_per_test_sandbox_whose_image_is_missing_skips_the_test_with_the_image_named_and_how_to_get_it()
     {
         var run = await normal.GetAsync();
 
         run["PerTestMissingImage.Runs"].Result.ShouldBe("Skip");
-        run["PerTestMissingImage.Runs"].Reason.ShouldContain("isb/no-such-image");
+        run["PerTestMissingImage.Runs"].Reason.ShouldContain("Image 'isb/no-such-image' was not found");
+        run["PerTestMissingImage.Runs"].Reason.ShouldContain("incus image copy images:debian/12 local: --alias isb/no-such-image");
+    }
+
+    [Fact]
+    public async Task With_ISB_REQUIRE_INCUS_set_a_missing_image_on_a_live_daemon_fails_the_test_instead()
+    {
+        var run = await required.GetAsync();
+
+        foreach (var test in new[] { "MissingImageTests.First", "MissingImageTests.Second", "PerTestMissingImage.Runs" })
+        {
+            run[test].Result.ShouldBe("Fail", run[test].Reason);
+            run[test].Failure.ShouldContain("Image 'isb/no-such-image' was not found");
+        }
+        run["MissingImageTests.First"].Failure.ShouldContain("this is a failure because ISB_REQUIRE_INCUS=1 is set: unset it to skip instead.");
+    }
+
+    [Fact]
+    public async Task A_fixture_asking_for_a_virtual_machine_on_a_host_without_VM_support_skips_its_tests_with_the_reason_and_the_fix_or_fails_them_when_required()
+    {
+        await IncusDaemon.RequireAsync();
+        await using (var client = new SandboxClient())
+        {
+            Assert.SkipWhen((await client.GetServerInfoAsync(TestContext.Current.CancellationToken)).SupportsVirtualMachines,
+                "This Incus server has the qemu driver: a virtual machine can be had here, so there is no skip to see.");
+        }
+
+        var skipped = (await normal.GetAsync())["VirtualMachineTests.Runs"];
+        var failed = (await required.GetAsync())["VirtualMachineTests.Runs"];
+
+        skipped.Result.ShouldBe("Skip", skipped.Failure);
+        skipped.Reason.ShouldStartWith("This Incus server cannot run virtual machines: its instance drivers are '");
+        skipped.Reason.ShouldContain("(no qemu; the host needs KVM, /dev/kvm and vhost_vsock). Use a container (the default) or a server with KVM.");
+        skipped.Reason.ShouldContain("(VirtualMachineBusybox has no sandbox; set ISB_REQUIRE_INCUS=1 to make this a failure instead of a skip.)");
+        failed.Result.ShouldBe("Fail", failed.Reason);
+        failed.Failure.ShouldContain("This Incus server cannot run virtual machines");
+        failed.Failure.ShouldContain("(VirtualMachineBusybox has no sandbox; this is a failure because ISB_REQUIRE_INCUS=1 is set: unset it to skip instead.)");
     }
 }

@@ -14,7 +14,10 @@ public sealed class NormalProbeRun : IAsyncLifetime
     {
         await IncusDaemon.RequireAsync();
         return _run ??= await ProbeRun.StartAsync(
-            ["DirectCreate", "MissingImageTests", "PerTestMissingImage", "BrokenMountTests", "PerTestOutput", "ClassFixtureTests", "FirstInCollection", "SecondInCollection"],
+            [
+                "DirectCreate", "MissingImageTests", "PerTestMissingImage", "VirtualMachineTests", "BrokenMountTests", "PerTestOutput", "ClassFixtureTests",
+                "FirstInCollection", "SecondInCollection", "ParallelFirst", "ParallelSecond",
+            ],
             diagnostics: true);
     }
 
