@@ -63,7 +63,8 @@ public sealed class ProbeRun
     /// <summary>The probe run as a command, for specs that start it and end it themselves (results in no report).</summary>
     public static Command Command(IEnumerable<string> classes, IReadOnlyDictionary<string, string?>? environment = null, IEnumerable<string>? extraArguments = null)
     {
-        List<string> args = [ProbePath, "-noLogo", .. extraArguments ?? []];
+        // Scenarios that run classes side by side need two at once even where xUnit's default (one per core) is one.
+        List<string> args = [ProbePath, "-noLogo", "-maxThreads", $"{Math.Max(2, Environment.ProcessorCount)}", .. extraArguments ?? []];
         foreach (var name in classes)
             args.AddRange(["-class", $"IncusTestKit.Xunit.Probe.{name}"]);
         // The probe decides skip or fail from these: it starts from none of the outer run's settings.
