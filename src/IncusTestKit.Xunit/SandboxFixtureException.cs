@@ -4,7 +4,7 @@ namespace IncusTestKit.Xunit;
 
 /// <summary>
 /// A sandbox fixture failed to start its sandbox for a reason other than Incus being unavailable (a bad mount, an
-/// unsafe profile, a readiness timeout...). Thrown to each test that uses the fixture, so every one of them fails with
+/// unsafe profile, a readiness timeout, a remote server's certificate refused or this client's refused by it...). Thrown to each test that uses the fixture, so every one of them fails with
 /// the cause instead of the run crashing; the inner exception is the original error.
 /// </summary>
 public sealed class SandboxFixtureException : IncusTestKitException
