@@ -113,19 +113,19 @@ internal sealed class TlsIdentity
         {
             var whose = outOfDates.RawData.AsSpan().SequenceEqual(certificate.RawData) ? $"its certificate {Fingerprint(certificate)}" : $"the certificate of {outOfDates.Subject} in its chain";
             return Rejected($"{whose} {when}" + (untrusted is null ? "" : $", and the system's CAs do not trust it ({untrusted})"),
-                RenewFix(outOfDates) + (untrusted is null ? "" : " " + PinFix));
+                RenewFix(outOfDates) + (untrusted is null ? "" : " Then pin the new one (ServerCertificatePath, or 'incus remote add', which stores it under " +
+                    "servercerts/), or have it issued by a CA this system trusts."));
         }
         return Rejected($"the system's CAs do not trust its certificate {Fingerprint(certificate)} ({errors}{(untrusted is null ? "" : ": " + untrusted)}) and no server certificate is pinned",
-            PinFix + " Or give the server a certificate your system's CAs trust.");
+            "Pin the server's certificate (ServerCertificatePath, or 'incus remote add' which stores it under servercerts/), or give the server a " +
+            "certificate your system's CAs trust.");
     }
-
-    private const string PinFix = "Pin the server's certificate (ServerCertificatePath, or 'incus remote add' which stores it under servercerts/).";
 
     private static TlsProblem Rejected(string why, string fix) => new(IncusUnavailableReason.ServerCertificateRejected, why, fix);
 
     private string RenewFix(X509Certificate2 certificate) =>
-        (DateTime.Now < certificate.NotBefore ? "Check the clocks of this machine and of the server; if they are right, " : "") +
-        "renew the certificate on the server (an Incus server makes a new one when it starts without server.crt and server.key in /var/lib/incus; " +
+        (DateTime.Now < certificate.NotBefore ? "Check the clocks of this machine and of the server; if they are right, renew" : "Renew") +
+        " the certificate on the server (an Incus server makes a new one when it starts without server.crt and server.key in /var/lib/incus; " +
         "a cluster: incus cluster update-certificate)" +
         (_endpoint.ServerCertificatePath is { } pinned ? $", then re-pin it: replace {pinned} with the new server.crt{Repin(_endpoint)}." : ".");
 

@@ -26,7 +26,7 @@ public sealed class ServerCertificateSpecs
 
         error.Reason.ShouldBe(IncusUnavailableReason.ServerCertificateRejected);
         error.Message.ShouldContain($"expired on {expiredOn.UtcDateTime:yyyy-MM-dd HH:mm:ss}");
-        error.Message.ShouldContain("renew the certificate on the server");
+        error.Message.ShouldContain("Renew the certificate on the server");
         error.Message.ShouldContain($"replace {pinned} with the new server.crt");
     }
 
