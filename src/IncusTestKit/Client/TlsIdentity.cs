@@ -92,7 +92,7 @@ internal sealed class TlsIdentity
         if (_pinned is not null)
         {
             // Pinned as the incus CLI pins it: the very certificate accepted at 'incus remote add', whatever its name or
-            // issuer; but no longer than it is valid, as the CLI (Go's TLS) also refuses it out of its dates.
+            // issuer; and only within its dates, which the CLI's Go TLS checks on the pinned certificate too.
             if (!certificate.RawData.AsSpan().SequenceEqual(_pinned.RawData))
             {
                 return Rejected($"it presented the certificate {Fingerprint(certificate)}, not the pinned {Fingerprint(_pinned)} ({_endpoint.ServerCertificatePath})",
