@@ -7,7 +7,8 @@ namespace IncusTestKit.Xunit;
 /// A <see cref="FactAttribute"/> for a test that needs Incus. Nothing is probed when tests are discovered; when the test
 /// runs and its sandbox cannot be had (the daemon is unreachable, the image is missing, a virtual machine is asked for
 /// on a host without VM support), the test is skipped with the reason and the fix. With <c>ISB_REQUIRE_INCUS=1</c>
-/// (CI) it fails instead.
+/// (CI) it fails instead. A remote server whose certificate is refused, or that refuses this client's
+/// (<see cref="IncusTestKit.Errors.IncusTrustException"/>), always fails the test: that is not a missing daemon.
 /// </summary>
 /// <example>
 /// <code>

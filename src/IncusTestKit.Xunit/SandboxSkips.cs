@@ -11,14 +11,16 @@ internal static class SandboxSkips
     public static bool Required => Environment.GetEnvironmentVariable(RequireVariable) == "1";
 
     /// <summary>
-    /// The exception types xUnit turns into a skip (it matches the exact type). Reading an environment variable is all
-    /// this does, so discovery stays free of daemon calls.
+    /// The exception types xUnit turns into a skip. xUnit matches the exact type, not subtypes: so an
+    /// <see cref="IncusTrustException"/> (a remote server or this client refused: possibly someone in between) fails the
+    /// test although it is an <see cref="IncusUnavailableException"/>. Reading an environment variable is all this
+    /// does, so discovery stays free of daemon calls.
     /// </summary>
     public static Type[] ExceptionTypes() => Required
         ? []
         : [typeof(SandboxUnavailableException), typeof(IncusUnavailableException), typeof(ImageNotFoundException), typeof(UnsupportedInstanceTypeException)];
 
-    /// <summary>Whether a failure to get a sandbox is one of the "not here" kind.</summary>
+    /// <summary>Whether a failure to get a sandbox is one of the "not here" kind; a refused certificate is not.</summary>
     public static bool IsUnavailable(Exception e) =>
-        e is IncusUnavailableException or ImageNotFoundException or UnsupportedInstanceTypeException or SandboxUnavailableException;
+        e is IncusUnavailableException and not IncusTrustException or ImageNotFoundException or UnsupportedInstanceTypeException or SandboxUnavailableException;
 }

@@ -35,7 +35,7 @@ internal sealed class IncusClient : IDisposable
     public FilesApi Files { get; }
     public OperationsApi Operations { get; }
 
-    public IncusErrorContext Context(string what) => new(what, Project) { Endpoint = Transport.Endpoint.ToString() };
+    public IncusErrorContext Context(string what) => new(what, Project) { Endpoint = Transport.Endpoint };
 
     /// <summary>Adds <c>project=</c> to a project-scoped path.</summary>
     public string Scoped(string path) => path + (path.Contains('?') ? '&' : '?') + "project=" + Uri.EscapeDataString(Project);

@@ -1,3 +1,5 @@
+using IncusTestKit.Configuration;
+
 namespace IncusTestKit.Client;
 
 /// <summary>What a request was about, so one mapper can turn the daemon's words into a precise error.</summary>
@@ -14,5 +16,5 @@ internal sealed record IncusErrorContext(string What, string Project)
     public string? Target { get; init; }
 
     /// <summary>The daemon the request went to, for errors about reaching it (see <see cref="Configuration.IncusEndpoint.ToString"/>).</summary>
-    public string Endpoint { get; init; } = "";
+    public IncusEndpoint? Endpoint { get; init; }
 }

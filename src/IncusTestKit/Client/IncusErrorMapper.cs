@@ -134,7 +134,8 @@ internal static class IncusErrorMapper
             DaemonCondition.ChangedSinceRead => new IncusTestKitException(SandboxErrorCode.OperationFailed,
                 $"{context.What} failed: someone else changed it at the same moment. Try again."),
             DaemonCondition.PathNotFound => new PathNotFoundException($"Path '{context.Path}' does not exist in sandbox '{name}'."),
-            DaemonCondition.NotAuthorized => new IncusUnavailableException(IncusUnavailableReason.ClientNotTrusted, context.Endpoint,
+            // Context() always names the endpoint.
+            DaemonCondition.NotAuthorized => new IncusTrustException(IncusUnavailableReason.ClientNotTrusted, context.Endpoint!,
                 $"{context.What} failed: the server at {context.Endpoint} does not trust this client's certificate{Quoted(message)}. " +
                 "Add it to the server's trust store: incus config trust add-certificate client.crt (run on the server; for a remote of " +
                 "the incus CLI, client.crt is in its config folder), or 'incus remote add' with a trust token from 'incus config trust add'."),

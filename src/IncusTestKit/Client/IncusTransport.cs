@@ -129,7 +129,7 @@ internal sealed class IncusTransport : IDisposable
     public async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, HttpCompletionOption completion, string? what, TimeSpan longPoll,
         CancellationToken cancellationToken)
     {
-        ThrowIfClientCertificateUnusable();
+        ThrowIfCertificatesUnusable();
         var described = $"{request.Method} {request.RequestUri?.OriginalString.Split('?')[0]}";
         var bound = DaemonTimeout == Timeout.InfiniteTimeSpan ? DaemonTimeout : DaemonTimeout + longPoll;
         HttpResponseMessage response;
@@ -188,7 +188,7 @@ internal sealed class IncusTransport : IDisposable
     /// </summary>
     public async Task<ClientWebSocket> ConnectWebSocketAsync(string pathAndQuery, CancellationToken cancellationToken)
     {
-        ThrowIfClientCertificateUnusable();
+        ThrowIfCertificatesUnusable();
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
@@ -229,7 +229,7 @@ internal sealed class IncusTransport : IDisposable
     public IncusUnavailableException NotAnswering(string? what, string request, TimeSpan waited, Exception? cause)
     {
         Log.DaemonNotAnswering(_logger, Endpoint.ToString(), Log.Milliseconds(waited), request);
-        return new(IncusUnavailableReason.NotAnswering, Endpoint.ToString(),
+        return new(IncusUnavailableReason.NotAnswering, Endpoint,
             (what is null ? "The Incus daemon" : $"{what}: the Incus daemon") +
             $" on {Endpoint} did not answer within {Seconds(waited)} ({request}); it is stuck or overloaded. " +
             $"Check it with 'incus info'; if it stays stuck, restart it ({SetupSteps.Restart}); " +
@@ -250,17 +250,17 @@ internal sealed class IncusTransport : IDisposable
         var socketError = FindSocketError(cause);
         if (!File.Exists(socketPath))
         {
-            return new IncusUnavailableException(IncusUnavailableReason.SocketMissing, socketPath,
+            return new IncusUnavailableException(IncusUnavailableReason.SocketMissing, Endpoint,
                 $"The Incus socket {socketPath} does not exist: Incus is not installed or its daemon is not started. " +
                 $"To set it up: {SetupSteps.FromScratch}. Or point INCUS_SOCKET at the right socket.", cause);
         }
         if (socketError is SocketError.AccessDenied)
         {
-            return new IncusUnavailableException(IncusUnavailableReason.PermissionDenied, socketPath,
+            return new IncusUnavailableException(IncusUnavailableReason.PermissionDenied, Endpoint,
                 $"Permission denied on the Incus socket {socketPath}. Run as root or add your user to the group that owns it " +
                 $"(usually incus-admin: {SetupSteps.JoinGroup}).", cause);
         }
-        return new IncusUnavailableException(IncusUnavailableReason.NotAnswering, socketPath,
+        return new IncusUnavailableException(IncusUnavailableReason.NotAnswering, Endpoint,
             $"The Incus daemon is not answering on {socketPath} ({cause.GetBaseException().Message}). " +
             $"It may be stopped or restarting: start it ({SetupSteps.Restart}) and try again.", cause);
     }
@@ -269,28 +269,19 @@ internal sealed class IncusTransport : IDisposable
     {
         if (HasInChain<AuthenticationException>(cause))
         {
-            var why = _tls?.LastRejection ?? cause.GetBaseException().Message;
-            var fix = Endpoint.ServerCertificatePath is { } pinned
-                ? $"If the server was reinstalled or its certificate renewed, check the new fingerprint on the server ('incus info' there) and replace {pinned} with its server.crt" +
-                  (Endpoint.Remote is { } remote ? $" (or 'incus remote remove {remote}' and add it again)" : "") + "; otherwise you may be talking to another machine."
-                : "Pin the server's certificate (ServerCertificatePath, or 'incus remote add' which stores it under servercerts/), or give the server a certificate your system's CAs trust.";
-            return new IncusUnavailableException(IncusUnavailableReason.ServerCertificateRejected, Endpoint.ToString(),
-                $"The server at {Endpoint} was refused: {why}. {fix}", cause);
+            var rejection = _tls?.LastRejection ?? new TlsProblem(IncusUnavailableReason.ServerCertificateRejected, cause.GetBaseException().Message,
+                "Check the server's certificate ('incus info' on the server) and the one pinned for it (ServerCertificatePath, or servercerts/ of the incus CLI).");
+            return new IncusTrustException(rejection.Reason, Endpoint, $"The server at {Endpoint} was refused: {rejection.Why}. {rejection.Fix}", cause);
         }
-        return new IncusUnavailableException(IncusUnavailableReason.NotAnswering, Endpoint.ToString(),
+        return new IncusUnavailableException(IncusUnavailableReason.NotAnswering, Endpoint,
             $"Nothing answers at {Endpoint} ({cause.GetBaseException().Message}). Check the address, that the server listens there " +
             "('incus config get core.https_address' on the server) and that no firewall is in the way.", cause);
     }
 
-    private void ThrowIfClientCertificateUnusable()
+    private void ThrowIfCertificatesUnusable()
     {
-        if (_tls?.ClientProblem is { } problem)
-        {
-            throw new IncusUnavailableException(IncusUnavailableReason.ClientCertificateInvalid, Endpoint.ToString(),
-                $"Cannot connect to {Endpoint}: {problem}. Give a valid certificate and key (ClientCertificatePath, ClientKeyPath), or for a remote " +
-                "of the incus CLI renew them in its config folder (remove client.crt and client.key; the next incus command creates new ones) " +
-                "and have the server trust the new one: incus config trust add-certificate client.crt (on the server).");
-        }
+        if (_tls?.Problem is { } problem)
+            throw new IncusTrustException(problem.Reason, Endpoint, $"Cannot connect to {Endpoint}: {problem.Why}. {problem.Fix}");
     }
 
     private static bool HasInChain<T>(Exception? e)

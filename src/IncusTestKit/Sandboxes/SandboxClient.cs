@@ -33,7 +33,7 @@ public sealed partial class SandboxClient : IAsyncDisposable, IDisposable
     /// or <c>ISB_DAEMON_TIMEOUT</c> is not a number of seconds.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="SandboxClientOptions.DaemonTimeout"/> is zero, negative or over a day.</exception>
     /// <exception cref="ArgumentException"><see cref="SandboxClientOptions.Address"/> is not an https address. (Certificates
-    /// that are missing, expired or refused are reported by the first call, as <see cref="IncusUnavailableException"/>.)</exception>
+    /// that are missing, expired or refused are reported by the first call, as <see cref="IncusTrustException"/>.)</exception>
     public SandboxClient(SandboxClientOptions? options = null)
     {
         _remotes = IncusRemoteConfig.Load(Environment.GetEnvironmentVariable);

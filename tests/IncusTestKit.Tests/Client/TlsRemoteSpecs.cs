@@ -90,8 +90,8 @@ public sealed class TlsRemoteSpecs(LoopbackTlsServer server) : IClassFixture<Loo
         var (certificate, key) = server.NewCertificate("untrusted", DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
         await using var client = ClientFor(IncusEndpoint.Https(server.Address, certificate, key, LoopbackTlsServer.ServerCertificatePath));
 
-        var info = await Should.ThrowAsync<IncusUnavailableException>(() => client.GetServerInfoAsync(Ct));
-        var create = await Should.ThrowAsync<IncusUnavailableException>(() => client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("tls-untrusted") }, Ct));
+        var info = await Should.ThrowAsync<IncusTrustException>(() => client.GetServerInfoAsync(Ct));
+        var create = await Should.ThrowAsync<IncusTrustException>(() => client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = TestNames.New("tls-untrusted") }, Ct));
 
         info.Reason.ShouldBe(IncusUnavailableReason.ClientNotTrusted);
         create.Reason.ShouldBe(IncusUnavailableReason.ClientNotTrusted);
@@ -120,7 +120,7 @@ public sealed class TlsRemoteSpecs(LoopbackTlsServer server) : IClassFixture<Loo
         var (other, _) = server.NewCertificate("other-server", DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
         await using var client = ClientFor(IncusEndpoint.Https(server.Address, server.Trusted.ClientCertificatePath!, server.Trusted.ClientKeyPath!, other));
 
-        var error = await Should.ThrowAsync<IncusUnavailableException>(() => client.GetServerInfoAsync(Ct));
+        var error = await Should.ThrowAsync<IncusTrustException>(() => client.GetServerInfoAsync(Ct));
 
         error.Reason.ShouldBe(IncusUnavailableReason.ServerCertificateRejected);
         error.Message.ShouldContain("not the pinned");
@@ -132,7 +132,7 @@ public sealed class TlsRemoteSpecs(LoopbackTlsServer server) : IClassFixture<Loo
     {
         await using var client = ClientFor(IncusEndpoint.Https(server.Address, server.Trusted.ClientCertificatePath!, server.Trusted.ClientKeyPath!, null));
 
-        var error = await Should.ThrowAsync<IncusUnavailableException>(() => client.GetServerInfoAsync(Ct));
+        var error = await Should.ThrowAsync<IncusTrustException>(() => client.GetServerInfoAsync(Ct));
 
         error.Reason.ShouldBe(IncusUnavailableReason.ServerCertificateRejected);
         error.Message.ShouldContain("system's CAs");
@@ -144,10 +144,23 @@ public sealed class TlsRemoteSpecs(LoopbackTlsServer server) : IClassFixture<Loo
         var (certificate, key) = server.NewCertificate("expired", DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddDays(-1));
         await using var client = ClientFor(IncusEndpoint.Https(server.Address, certificate, key, LoopbackTlsServer.ServerCertificatePath));
 
-        var error = await Should.ThrowAsync<IncusUnavailableException>(() => client.GetServerInfoAsync(Ct));
+        var error = await Should.ThrowAsync<IncusTrustException>(() => client.GetServerInfoAsync(Ct));
 
         error.Reason.ShouldBe(IncusUnavailableReason.ClientCertificateInvalid);
         error.Message.ShouldContain("expired");
+    }
+
+    [Fact]
+    public async Task A_client_certificate_that_is_not_yet_valid_is_refused_before_it_is_sent_with_its_start()
+    {
+        var validFrom = DateTimeOffset.UtcNow.AddDays(1);
+        var (certificate, key) = server.NewCertificate("not-yet-valid", validFrom, validFrom.AddDays(1));
+        await using var client = ClientFor(IncusEndpoint.Https(server.Address, certificate, key, LoopbackTlsServer.ServerCertificatePath));
+
+        var error = await Should.ThrowAsync<IncusTrustException>(() => client.GetServerInfoAsync(Ct));
+
+        error.Reason.ShouldBe(IncusUnavailableReason.ClientCertificateInvalid);
+        error.Message.ShouldContain($"the client certificate {certificate} is not valid before {validFrom.UtcDateTime:yyyy-MM-dd HH:mm:ss}");
     }
 
     [Fact]
