@@ -28,6 +28,17 @@ public sealed class PooledFailure() : SandboxTest(new SandboxOptions { Image = "
 
     protected override Pooling.SandboxPoolOptions? Pool => new() { Size = 1 };
 
+    public override async ValueTask InitializeAsync()
+    {
+        // A member ready before the claim (pools of one configuration share their members), so the test gets a pool
+        // member, not the fresh create a claim from an empty pool falls back to.
+        await using (var warm = new Pooling.SandboxPool(Client, Options, Pool! with { NamePrefix = NamePrefix }))
+        {
+            await warm.WarmUpAsync(TestContext.Current.CancellationToken);
+            await base.InitializeAsync();
+        }
+    }
+
     [SandboxFact]
     public async Task Fails()
     {
