@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using IncusTestKit.Errors;
 using IncusTestKit.Exec;
 using IncusTestKit.Pooling;
 using IncusTestKit.Sandboxes;
@@ -20,13 +21,14 @@ namespace IncusTestKit.Xunit;
 /// <remarks>
 /// <para>When the sandbox cannot be created the test gets the cause: a <see cref="SandboxUnavailableException"/> (a skip
 /// under <see cref="SandboxFactAttribute"/>) when Incus cannot provide it here, else a <see cref="SandboxFixtureException"/>.</para>
-/// <para>With <c>ISB_KEEP_ON_FAILURE=1</c> a failed test's sandbox is kept, and the test's output ends with how to get
-/// into it and destroy it. Such sandboxes are made without auto-destroy, so a test process that dies while one runs
-/// leaves it too; <c>dotnet isb list</c> shows them (names start with <c>xunit-</c>).</para>
+/// <para>With <c>ISB_KEEP_ON_FAILURE=1</c> a failed test's sandbox is kept (<see cref="Sandboxes.Sandbox.KeepAsync"/>), and
+/// the test's output ends with how to get into it and destroy it; <c>dotnet isb list</c> shows them (names start with
+/// <c>xunit-</c>). Until its test has failed a sandbox is an auto-destroy one like any other, so a test process killed
+/// while it runs (even with SIGKILL) leaves nothing behind.</para>
 /// <para>Override <see cref="Pool"/> to take each test's sandbox from a warm pool instead: a claim of a ready sandbox
 /// (tens of milliseconds) instead of a create. Off by default, because the pool keeps sandboxes running that cost memory
 /// and disk while they wait, and fills them in the background, competing with the tests for the daemon; it pays when a
-/// class has more than a few tests, each slower than a create. It is not used when <c>ISB_KEEP_ON_FAILURE=1</c>.</para>
+/// class has more than a few tests, each slower than a create.</para>
 /// </remarks>
 #pragma warning disable CA1816 // xUnit owns the test class's life; DisposeAsync is not a finalizer pattern
 public abstract class SandboxTest : IAsyncLifetime
@@ -88,10 +90,10 @@ public abstract class SandboxTest : IAsyncLifetime
     /// <exception cref="SandboxFixtureException">It failed to start for another reason.</exception>
     public virtual async ValueTask InitializeAsync()
     {
-        var options = Options with { Name = SandboxFixture.NewName(NamePrefix), AutoDestroy = !KeepOnFailure };
+        var options = Options with { Name = SandboxFixture.NewName(NamePrefix), AutoDestroy = true };
         try
         {
-            if (Pool is { } pool && !KeepOnFailure)
+            if (Pool is { } pool)
             {
                 var shared = Pools.GetOrAdd(GetType(), _ => new Lazy<SandboxPool>(() =>
                     new SandboxPool(Client, Options with { Name = null, AutoDestroy = true }, pool with { NamePrefix = NamePrefix })));
@@ -115,15 +117,31 @@ public abstract class SandboxTest : IAsyncLifetime
         var failed = context.TestState?.Result == TestResult.Failed;
         if (failed && KeepOnFailure)
         {
-            TestLog.Write($"Sandbox '{sandbox.Name}' is kept ({KeepOnFailureVariable}=1). Get into it: incus exec {sandbox.Name} -- sh; " +
-                $"run a command: dotnet isb exec {sandbox.Name} -- <command>; destroy it: dotnet isb destroy {sandbox.Name}");
-            return;
+            // Kept only now that the test has failed: until here a kill of the process left nothing behind.
+            if (await TryKeepAsync(sandbox).ConfigureAwait(false))
+            {
+                TestLog.Write($"Sandbox '{sandbox.Name}' is kept ({KeepOnFailureVariable}=1). Get into it: incus exec {sandbox.Name} -- sh; " +
+                    $"run a command: dotnet isb exec {sandbox.Name} -- <command>; destroy it: dotnet isb destroy {sandbox.Name}");
+                return;
+            }
         }
-        if (sandbox.AutoDestroy)
-            await sandbox.DisposeAsync().ConfigureAwait(false);
-        else
-            await sandbox.DestroyAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-        if (failed)
+        await sandbox.DisposeAsync().ConfigureAwait(false);
+        if (failed && !KeepOnFailure)
             TestLog.Write($"Sandbox '{sandbox.Name}' was destroyed; set {KeepOnFailureVariable}=1 to keep a failed test's sandbox for inspection.");
+    }
+
+    private static async Task<bool> TryKeepAsync(Sandbox sandbox)
+    {
+        try
+        {
+            await sandbox.KeepAsync(CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+        catch (IncusTestKitException e)
+        {
+            // The test's own failure is what matters: this one is told, and the sandbox goes as if it were not to be kept.
+            TestLog.Write($"Sandbox '{sandbox.Name}' could not be kept ({KeepOnFailureVariable}=1): {e.Message}");
+            return false;
+        }
     }
 }

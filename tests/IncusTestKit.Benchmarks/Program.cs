@@ -4,19 +4,20 @@ using CliWrap;
 using CliWrap.Buffered;
 using IncusTestKit.Benchmarks;
 using IncusTestKit.Exec;
-using IncusTestKit.Pooling;
 using IncusTestKit.Sandboxes;
 
-// Usage: dotnet run -c Release --project tests/IncusTestKit.Benchmarks [-- --exec-runs N --create-runs N --parallel N --pool-runs N --process-runs N]
-// (--create-runs 0, --exec-runs 0, --parallel 0, --pool-runs 0 or --process-runs 0 skips that scenario; the parallel one runs the built dotnet isb,
+// Usage: dotnet run -c Release --project tests/IncusTestKit.Benchmarks [-- --exec-runs N --create-runs N --parallel N --pool-runs N --process-runs N --clean-state-only]
+// (--create-runs 0, --exec-runs 0, --parallel 0, --pool-runs 0 (the clean-state one) or --process-runs 0 skips that scenario; the parallel one runs the built dotnet isb,
 // the whole-process one the native isb of ./build.sh native next to the incus CLI.
-// Only the pool: ./build.sh bench --create-runs 0 --exec-runs 0 --parallel 0)
+// Only the per-test clean state (warm pool, snapshot restore, template copy, overlay reset against a fresh create):
+// ./build.sh bench --clean-state-only [--pool-runs N])
 // Needs a bootstrapped Incus (./build.sh bootstrap) and the incus CLI. Prints markdown tables with ratios.
-var execRuns = Option("--exec-runs", 200);
-var createRuns = Option("--create-runs", 5);
-var parallel = Option("--parallel", 30);
+var cleanStateOnly = args.Contains("--clean-state-only");
+var execRuns = cleanStateOnly ? 0 : Option("--exec-runs", 200);
+var createRuns = cleanStateOnly ? 0 : Option("--create-runs", 5);
+var parallel = cleanStateOnly ? 0 : Option("--parallel", 30);
 var poolRuns = Option("--pool-runs", 20);
-var processRuns = Option("--process-runs", 20);
+var processRuns = cleanStateOnly ? 0 : Option("--process-runs", 20);
 var prefix = $"isbbench-{Environment.ProcessId}";
 
 await using var client = new SandboxClient();
@@ -40,7 +41,7 @@ try
     if (parallel > 0)
         await ParallelScenario.RunAsync(parallel, prefix);
     if (poolRuns > 0)
-        await ComparePoolAsync("isb/busybox");
+        await CleanStateScenario.RunAsync(client, raw, "isb/busybox", poolRuns, prefix);
     if (processRuns > 0)
         await WholeProcessScenario.RunAsync(client, processRuns, prefix);
 }
@@ -145,53 +146,6 @@ async Task CompareAgentExecAsync()
         $"Exec agent: median {agent.Median:0.00} ms (target ≤ 2 ms), p95 {agent.P95:0.00} ms, {agent.Median / websocket.Median:0.00}x the daemon's websocket floor " +
         $"(target ≤ 0.3x); starting it (push + start, once per sandbox handle) took {agentStart:0} ms. One process start inside the sandbox " +
         $"(fork + exec of /bin/true from sh, mean of {Spawns}) takes {spawn:0.00} ms here: the agent's median is {agent.Median / spawn:0.0}x that."));
-    Console.WriteLine();
-}
-
-// Issue 11's per-test clean state and issue 14's warm pool: what a test pays for a clean sandbox, claimed from a warm
-// pool or created fresh. Each acquire finds the pool refilled (waited for outside the timing), as a test does when tests
-// are slower than a create; the first command shows a claimed sandbox is as fast to use as a fresh one.
-async Task ComparePoolAsync(string image)
-{
-    var options = new SandboxOptions { Image = image };
-    await using (await client.CreateAsync(options with { Name = $"{prefix}-pwarm" }))
-    {
-        // One create first, so both contenders find the image unpacked on the storage pool.
-    }
-    await using var pool = new SandboxPool(client, options, new SandboxPoolOptions { Size = 2, NamePrefix = $"{prefix}-pool" });
-    await pool.WarmUpAsync();
-    var create = new List<double>();
-    var createFirst = new List<double>();
-    var acquire = new List<double>();
-    var acquireFirst = new List<double>();
-    string[] argv = ["true"];
-    for (var i = 0; i < poolRuns; i++)
-    {
-        await pool.WarmUpAsync();
-        var stopwatch = Stopwatch.StartNew();
-        await using (var created = await client.CreateAsync(options with { Name = $"{prefix}-pc-{i}" }))
-        {
-            create.Add(stopwatch.Elapsed.TotalMilliseconds);
-            stopwatch.Restart();
-            await created.RunCommandAsync(argv);
-            createFirst.Add(stopwatch.Elapsed.TotalMilliseconds);
-        }
-        await pool.WarmUpAsync();
-        stopwatch.Restart();
-        await using (var claimed = await pool.AcquireAsync())
-        {
-            acquire.Add(stopwatch.Elapsed.TotalMilliseconds);
-            stopwatch.Restart();
-            await claimed.RunCommandAsync(argv);
-            acquireFirst.Add(stopwatch.Elapsed.TotalMilliseconds);
-        }
-    }
-    var pooled = new Measurement("`SandboxPool.AcquireAsync` from a warm pool (Size 2)", acquire);
-    var fresh = new Measurement("`CreateAsync` (running + IPv4 address)", create);
-    Print($"A clean `{image}` sandbox per test: warm pool against a fresh create ({poolRuns} runs each, interleaved)", pooled, fresh,
-        new Measurement("first `true` in a claimed sandbox", acquireFirst), new Measurement("first `true` in a fresh sandbox", createFirst));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"Pool acquire median {pooled.Median:0.0} ms (target < 50 ms), p95 {pooled.P95:0.0} ms; a fresh create costs {fresh.Median / pooled.Median:0.0}x the acquire's median (target ≥ 3x)."));
     Console.WriteLine();
 }
 

@@ -52,6 +52,26 @@ internal sealed class RawIncusApi : IDisposable
         await GetAsync($"/1.0/operations/{created.GetProperty("metadata").GetProperty("id").GetString()}/wait?timeout=60");
     }
 
+    /// <summary>
+    /// A copy of an instance's snapshot, started: the copy-on-write clone of a prepared template (the storage driver clones
+    /// the snapshot's volume), then a start, each one operation waited for.
+    /// </summary>
+    public async Task CopyAndStartAsync(string instance, string snapshot, string name)
+    {
+        var copied = await PostAsync("/1.0/instances", $$$"""{"name":"{{{name}}}","source":{"type":"copy","source":"{{{instance}}}/{{{snapshot}}}"}}""");
+        await WaitAsync(copied);
+        using var response = await _http.PutAsync($"/1.0/instances/{name}/state", new StringContent("""{"action":"start"}""", Encoding.UTF8, "application/json"));
+        using var started = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        await WaitAsync(started.RootElement);
+    }
+
+    private async Task WaitAsync(JsonElement operation)
+    {
+        var done = await GetAsync($"/1.0/operations/{operation.GetProperty("metadata").GetProperty("id").GetString()}/wait?timeout=60");
+        if (done.GetProperty("metadata").GetProperty("status").GetString() != "Success")
+            throw new InvalidOperationException($"The operation failed: {done}");
+    }
+
     /// <summary>Record-output exec: POST, wait on the operation, fetch and delete the two log files.</summary>
     public async Task<int> RecordOutputExecAsync(string instance, string[] argv)
     {

@@ -59,6 +59,27 @@ public sealed class CrashWatcherSpecs
     }
 
     [Fact]
+    public async Task A_per_test_sandbox_under_ISB_KEEP_ON_FAILURE_is_destroyed_within_the_bound_when_its_test_process_is_killed_with_SIGKILL()
+    {
+        await IncusDaemon.RequireAsync();
+        await using var probe = await HeldProbe.StartAsync("HeldPerTest", new Dictionary<string, string?> { ["ISB_KEEP_ON_FAILURE"] = "1" });
+        try
+        {
+            // Its test has not failed: nothing decided to keep it, so it goes like any other.
+            await probe.KillAsync();
+
+            (await Poll.UntilAsync(async () => !(await ExistingAsync(probe.Names)).Any(), Bound))
+                .ShouldBeTrue($"still there {Bound.TotalSeconds:0} s after the kill: {string.Join(", ", await ExistingAsync(probe.Names))}");
+        }
+        finally
+        {
+            await using var client = new SandboxClient();
+            foreach (var name in probe.Names)
+                await DestroyIfLeftAsync(client, name);
+        }
+    }
+
+    [Fact]
     public async Task The_watcher_exits_when_its_test_process_ends_normally()
     {
         await IncusDaemon.RequireAsync();

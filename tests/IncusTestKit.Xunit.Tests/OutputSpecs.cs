@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using CliWrap;
+using CliWrap.Buffered;
 using IncusTestKit.Errors;
 using IncusTestKit.Sandboxes;
 using IncusTestKit.Tests.Infrastructure;
@@ -42,28 +44,49 @@ public sealed class OutputSpecs(NormalProbeRun normal) : IClassFixture<NormalPro
     }
 
     [Fact]
-    public async Task With_ISB_KEEP_ON_FAILURE_a_failed_test_keeps_its_sandbox_and_its_output_ends_with_how_to_get_in()
+    public async Task With_ISB_KEEP_ON_FAILURE_a_failed_test_keeps_its_sandbox_pooled_or_not_and_a_later_sweep_leaves_it()
     {
         await IncusDaemon.RequireAsync();
-        var run = await ProbeRun.StartAsync(["PerTestOutput"], new Dictionary<string, string?> { ["ISB_KEEP_ON_FAILURE"] = "1" });
+        var run = await ProbeRun.StartAsync(["PerTestOutput", "PooledFailure"], new Dictionary<string, string?> { ["ISB_KEEP_ON_FAILURE"] = "1" });
 
         var failed = run["PerTestOutput.Fails"];
         failed.Result.ShouldBe("Fail");
-        var name = Regex.Match(failed.Output, @"Sandbox '(isbt-xp-\w+)' is kept").Groups[1].Value;
-        name.ShouldNotBeEmpty(failed.Output);
+        var name = KeptName(failed);
+        var pooled = KeptName(run["PooledFailure.Fails"]);
         await using var client = new SandboxClient();
         try
         {
             failed.Output.TrimEnd().ShouldEndWith($"destroy it: dotnet isb destroy {name}");
             failed.Output.ShouldContain($"incus exec {name} -- sh");
-            (await client.GetByNameAsync(name, TestContext.Current.CancellationToken)).Name.ShouldBe(name);
+            (await client.GetByNameAsync(name, Ct)).Name.ShouldBe(name);
+            // The pooled test's sandbox was a claimed pool member, kept as it is.
+            (await ConfigOfAsync(pooled, "user.isb.pool-state")).ShouldBe("claimed");
             // The test that passed does not keep its sandbox.
             var passed = Regex.Match(run["PerTestOutput.Prints"].Output, @"\[(isbt-xp-\w+)\]").Groups[1].Value;
-            await Should.ThrowAsync<SandboxNotFoundException>(() => client.GetByNameAsync(passed, TestContext.Current.CancellationToken));
+            await Should.ThrowAsync<SandboxNotFoundException>(() => client.GetByNameAsync(passed, Ct));
+
+            // Made as auto-destroy sandboxes and handed over once their tests failed: no owner is left for a sweep to judge.
+            var swept = await client.ReapLeftoversAsync(cancellationToken: Ct);
+            swept.Leftovers.Select(l => l.Name).ShouldNotContain(name);
+            (await client.GetByNameAsync(name, Ct)).Name.ShouldBe(name);
+            (await client.GetByNameAsync(pooled, Ct)).Name.ShouldBe(pooled);
         }
         finally
         {
-            await client.DestroyAsync(name, cancellationToken: TestContext.Current.CancellationToken);
+            foreach (var kept in new[] { name, pooled })
+                await client.DestroyAsync(kept, cancellationToken: CancellationToken.None);
         }
     }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string KeptName(ProbeResult failed)
+    {
+        var name = Regex.Match(failed.Output, @"Sandbox '(isbt-xp-\w+)' is kept").Groups[1].Value;
+        name.ShouldNotBeEmpty(failed.Output);
+        return name;
+    }
+
+    private static async Task<string> ConfigOfAsync(string name, string key) =>
+        (await Cli.Wrap("incus").WithArguments(["config", "get", name, key]).ExecuteBufferedAsync(Ct)).StandardOutput.Trim();
 }

@@ -12,7 +12,7 @@ namespace IncusTestKit.Sandboxes;
 /// Destroys leftovers: sandboxes whose <see cref="SandboxLabels.Owner"/> process is provably gone (killed with SIGKILL,
 /// or its exit cleanup could not finish), so they would otherwise stay forever. Only instances carrying both our managed
 /// label and an owner label are looked at (one filtered list request); an owner on another machine, in another pid
-/// namespace, or still alive is never touched, nor is a sandbox made to be kept (it has no owner label). Each leftover is
+/// namespace, or still alive is never touched, nor is a sandbox made to be kept or handed over with <see cref="Sandbox.KeepAsync"/> (it has no owner label). Each leftover is
 /// destroyed through the create-id guarded path, with its snapshots. Sweeps from several processes at once do not get
 /// in each other's way: a leftover another sweep destroyed first counts as removed. Never throws but for the caller's
 /// own cancellation: failures are logged and returned. With <c>onlyOwner</c>, only that owner's sandboxes are looked at

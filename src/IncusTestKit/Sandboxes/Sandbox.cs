@@ -34,7 +34,6 @@ public sealed partial class Sandbox : IAsyncDisposable
         Project = client.Project;
         Type = instance.Type == "virtual-machine" ? SandboxType.VirtualMachine : SandboxType.Container;
         Ephemeral = instance.Ephemeral;
-        AutoDestroy = owned is not null;
         IPv4Address = ipv4Address;
         Labels = SandboxLabels.UserLabelsOf(instance.Config);
         Image = SandboxLabels.ImageOf(instance.Config, aliases: null);
@@ -53,8 +52,9 @@ public sealed partial class Sandbox : IAsyncDisposable
     /// <summary>Whether the daemon deletes it when it stops.</summary>
     public bool Ephemeral { get; }
 
-    /// <summary>Whether disposing this handle (or the process exiting) destroys the sandbox.</summary>
-    public bool AutoDestroy { get; }
+    /// <summary>Whether disposing this handle (or the process exiting) destroys the sandbox: it was created with
+    /// <see cref="SandboxOptions.AutoDestroy"/> and not kept since (<see cref="KeepAsync"/>).</summary>
+    public bool AutoDestroy => _owned is not null && Volatile.Read(ref _kept) == 0;
 
     /// <summary>The image it was created from, as it was named; for an instance IncusTestKit did not create, the image's description (<see cref="GetInfoAsync"/> finds its alias).</summary>
     public string? Image { get; }
@@ -170,7 +170,7 @@ public sealed partial class Sandbox : IAsyncDisposable
     }
 
     /// <summary>
-    /// Destroys the sandbox when it was created with auto-destroy (within 30 s); a sandbox already gone, or replaced by a
+    /// Destroys the sandbox when it was created with auto-destroy and not kept (within 30 s); a sandbox already gone, or replaced by a
     /// same-named instance of another create, is fine. Its client's dispose and the process's end do the same for a
     /// handle never disposed.
     /// </summary>
@@ -178,7 +178,7 @@ public sealed partial class Sandbox : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         CloseAgent();
-        if (_owned is null || Volatile.Read(ref _destroyed) == 1)
+        if (_owned is null || !AutoDestroy || Volatile.Read(ref _destroyed) == 1)
             return;
         await _client.Ownership.DestroyAsync(_owned).ConfigureAwait(false);
         Volatile.Write(ref _destroyed, 1);

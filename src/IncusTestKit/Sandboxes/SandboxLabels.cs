@@ -20,9 +20,9 @@ internal static class SandboxLabels
 
     /// <summary>
     /// The process that must destroy the sandbox (<see cref="OwnerProcess"/>): set on every auto-destroy sandbox from
-    /// its create request on (removed only from one kept for inspection after a readiness timeout). A sandbox whose owner
-    /// is provably gone is a leftover that <see cref="LeftoverReaper"/> destroys. Its value for this process:
-    /// <see cref="OwnerProcess.CurrentValue"/>.
+    /// its create request on (removed only from one kept for inspection after a readiness timeout, or handed over with
+    /// <see cref="Sandbox.KeepAsync"/>). A sandbox whose owner is provably gone is a leftover that <see cref="LeftoverReaper"/>
+    /// destroys. Its value for this process: <see cref="OwnerProcess.CurrentValue"/>.
     /// </summary>
     public const string Owner = "user.isb.owner";
 

@@ -129,6 +129,33 @@ public sealed class LeftoverReaperSpecs
     }
 
     [Fact]
+    public async Task A_sandbox_handed_over_with_KeepAsync_outlives_its_client_and_carries_no_owner_for_a_sweep_to_judge()
+    {
+        await IncusDaemon.RequireAsync();
+        var name = TestNames.New("reap-handover");
+        try
+        {
+            await using (var client = new SandboxClient())
+            {
+                var sandbox = await client.CreateAsync(new SandboxOptions { Image = TestImages.Busybox, Name = name }, Ct);
+                (await ConfigAsync(name, "user.isb.owner")).ShouldNotBeEmpty();
+
+                await sandbox.KeepAsync(Ct);
+
+                sandbox.AutoDestroy.ShouldBeFalse();
+                await sandbox.DisposeAsync();
+            }
+            (await ExistsAsync(name)).ShouldBeTrue();
+            (await ConfigAsync(name, "user.isb.owner")).ShouldBeEmpty();
+            (await ConfigAsync(name, "user.isb.auto-destroy")).ShouldBe("false");
+        }
+        finally
+        {
+            await DestroyIfLeftAsync(name);
+        }
+    }
+
+    [Fact]
     public async Task A_create_in_flight_when_its_process_is_killed_is_a_leftover()
     {
         await IncusDaemon.RequireAsync();

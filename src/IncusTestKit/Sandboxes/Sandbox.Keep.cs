@@ -1,0 +1,64 @@
+using IncusTestKit.Client;
+using IncusTestKit.Client.Models;
+using IncusTestKit.Errors;
+using IncusTestKit.Sharing;
+
+namespace IncusTestKit.Sandboxes;
+
+public sealed partial class Sandbox
+{
+    private const int KeepAttempts = 5;
+
+    private int _kept;
+
+    /// <summary>
+    /// Hands an auto-destroy sandbox over to the caller to keep, for example to look into after a failed test: from
+    /// here on neither disposing this handle, nor the client's dispose, nor the process's end, nor its crash watcher, nor
+    /// a leftover sweep (<see cref="SandboxClient.ReapLeftoversAsync"/>, <c>dotnet isb gc</c>) destroys it, as if it had
+    /// been created with <see cref="SandboxOptions.AutoDestroy"/> false. Until this call it is destroyed as usual, even
+    /// when the process is killed with SIGKILL, so a sandbox is kept only once something decided to keep it. Destroy it
+    /// later with <see cref="DestroyAsync"/> or <c>dotnet isb destroy NAME</c>. Keeping a sandbox that is not auto-destroy,
+    /// or one already kept, does nothing.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call; the sandbox then stays auto-destroy.</param>
+    /// <exception cref="SandboxNotFoundException">It no longer exists (an instance of the same name made by another create is not it).</exception>
+    /// <exception cref="InvalidOperationException">It is a shared sandbox (<see cref="SandboxClient.AcquireSharedAsync"/>): other processes may hold it, so it cannot be kept by one.</exception>
+    public async Task KeepAsync(CancellationToken cancellationToken = default)
+    {
+        if (_owned is null || Volatile.Read(ref _kept) == 1)
+            return;
+        for (var attempt = 1; ; attempt++)
+        {
+            var (instance, etag) = await _client.Incus.Instances.GetWithEtagAsync(Name, cancellationToken).ConfigureAwait(false);
+            if (instance.Config.GetValueOrDefault(SandboxLabels.CreateId) != CreateId)
+            {
+                throw new SandboxNotFoundException(Name,
+                    $"Sandbox '{Name}' no longer exists: the instance now named '{Name}' was made by another create, so it is not kept.");
+            }
+            if (instance.Config.ContainsKey(SharedLabels.Key))
+            {
+                throw new InvalidOperationException(
+                    $"Sandbox '{Name}' is shared: other processes may hold it, so one of them cannot keep it. Create a sandbox of its own to keep.");
+            }
+            // Without its owner label no sweep or crash watcher looks at it any more (see LeftoverReaper); the ETag guard
+            // keeps a change made since the read (a sweep that judged the owner gone took it over) from being overwritten.
+            var patch = new InstancePatch
+            {
+                Config = new() { [SandboxLabels.Owner] = "", [SandboxLabels.AutoDestroy] = "false" },
+                Description = instance.Description,
+            };
+            try
+            {
+                await _client.Incus.Instances.PatchAsync(Name, patch, _client.Incus.Instances.Context($"Keeping sandbox '{Name}'", Name), etag, cancellationToken)
+                    .ConfigureAwait(false);
+                break;
+            }
+            catch (IncusTestKitException e) when (e.Condition == DaemonCondition.ChangedSinceRead && attempt < KeepAttempts)
+            {
+                // Changed between the read and the write (the daemon updates volatile keys too): judged again on a new read.
+            }
+        }
+        Volatile.Write(ref _kept, 1);
+        _client.Ownership.Release(_owned);
+    }
+}
