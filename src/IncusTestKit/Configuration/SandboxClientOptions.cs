@@ -101,7 +101,7 @@ public sealed record SandboxClientOptions
     /// The token a call of this client, its sandboxes and its pools takes when its caller passes none
     /// (<see cref="CancellationToken.None"/>), read as the call starts: the running test's token, say, so a cancelled or
     /// timed-out test ends what it started and its commands are killed without the token being passed to each call. A
-    /// token the caller passes wins. Destroying and disposing never take it, so cleanup still happens after a
+    /// token the caller passes wins. Destroying, keeping (<see cref="Sandbox.KeepAsync"/>) and disposing never take it, so cleanup still happens after a
     /// cancellation. Default: none. The IncusTestKit.Xunit fixtures give the running test's token.
     /// </summary>
     public Func<CancellationToken>? AmbientCancellation { get; init; }
