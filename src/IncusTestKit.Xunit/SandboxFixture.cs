@@ -20,7 +20,9 @@ namespace IncusTestKit.Xunit;
 /// <see cref="SandboxUnavailableException"/> (a skip under <see cref="SandboxFactAttribute"/>) when Incus cannot provide
 /// it here, else as a <see cref="SandboxFixtureException"/> (a failure).</para>
 /// <para>When <c>ISB_SANDBOX</c> names a sandbox (MSBuild's <c>SandboxUp</c> sets it), that existing sandbox is used
-/// instead of creating one, and it is never destroyed; the options are then not applied.</para>
+/// instead of creating one, and it is never destroyed; the options are then not applied. It is looked up on the incus
+/// remote <c>ISB_SANDBOX_REMOTE</c> names when set (<c>SandboxUp</c> sets it to its <c>SandboxRemote</c>), else where the
+/// fixtures create their sandboxes.</para>
 /// <para>Override <see cref="Reuse"/> to share the sandbox with every test process that asks for the same configuration
 /// (see <see cref="SandboxClient.AcquireSharedAsync"/>): test assemblies run at once then get one sandbox between them,
 /// destroyed when the last one is done. That trades isolation for speed: the processes see each other's changes in it.</para>
@@ -32,6 +34,10 @@ public class SandboxFixture : IAsyncLifetime
 {
     /// <summary>The variable naming an existing sandbox for every fixture to use instead of creating their own.</summary>
     public const string ExistingSandboxVariable = "ISB_SANDBOX";
+
+    /// <summary>The variable naming the remote of the incus client config the <see cref="ExistingSandboxVariable"/>
+    /// sandbox is on; unset or empty: the one the fixtures create their sandboxes on (<c>INCUS_REMOTE</c>, else local).</summary>
+    public const string ExistingSandboxRemoteVariable = "ISB_SANDBOX_REMOTE";
 
     private Sandbox? _sandbox;
     private SharedSandboxLease? _lease;
@@ -112,9 +118,12 @@ public class SandboxFixture : IAsyncLifetime
         {
             if (Environment.GetEnvironmentVariable(ExistingSandboxVariable) is { Length: > 0 } existing)
             {
-                _sandbox = await Client.GetByNameAsync(existing, TestContext.Current.CancellationToken).ConfigureAwait(false);
+                // Only the lookup goes to that remote: the test process's other clients stay where the user pointed them.
+                var remote = Environment.GetEnvironmentVariable(ExistingSandboxRemoteVariable) is { Length: > 0 } named ? named : null;
+                var client = remote is null ? Client : SharedSandboxClient.OfRemote(remote);
+                _sandbox = await client.GetByNameAsync(existing, TestContext.Current.CancellationToken).ConfigureAwait(false);
                 IsExisting = true;
-                TestLog.Diagnostic($"{fixture}: using the existing sandbox '{existing}' named by {ExistingSandboxVariable}; it is not destroyed at the end.");
+                TestLog.Diagnostic($"{fixture}: using the existing sandbox '{existing}' on {client.Endpoint} named by {ExistingSandboxVariable}; it is not destroyed at the end.");
                 return;
             }
             var options = await ConfigureAsync(Options).ConfigureAwait(false);

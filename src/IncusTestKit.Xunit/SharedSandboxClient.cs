@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using IncusTestKit.Configuration;
 using IncusTestKit.Sandboxes;
 using Xunit;
@@ -16,15 +17,24 @@ namespace IncusTestKit.Xunit;
 /// </summary>
 public static class SharedSandboxClient
 {
-    private static readonly Lazy<SandboxClient> Client = new(() => new SandboxClient(new SandboxClientOptions
-    {
-        LoggerFactory = TestOutputLoggerFactory.Instance,
-        WatchForCrash = true,
-        AmbientCancellation = () => TestContext.Current.CancellationToken,
-        CommandOutputObserver = (sandbox, _) => TestOutputCommandObserver.ForRunningTest(sandbox.Name),
-    }));
+    private static readonly Lazy<SandboxClient> Client = new(() => new SandboxClient(ForTests(new SandboxClientOptions { WatchForCrash = true })));
+    private static readonly ConcurrentDictionary<string, Lazy<SandboxClient>> Remotes = new(StringComparer.Ordinal);
 
     /// <summary>The shared client, made on first use.</summary>
     /// <exception cref="Errors.IncusTestKitException">The environment names an unknown remote or a bad daemon timeout.</exception>
     public static SandboxClient Instance => Client.Value;
+
+    /// <summary>A client of a remote of the incus client config, made on first use, for a sandbox handed over on it
+    /// (<see cref="SandboxFixture.ExistingSandboxRemoteVariable"/>). It creates nothing, so it needs no crash watcher.</summary>
+    /// <exception cref="Errors.IncusTestKitException">The remote is not configured, or its certificates cannot be read.</exception>
+    internal static SandboxClient OfRemote(string remote) =>
+        Remotes.GetOrAdd(remote, name => new(() => new SandboxClient(ForTests(new SandboxClientOptions { Remote = name })))).Value;
+
+    // The log, the output of commands and the cancellation token of the running test.
+    private static SandboxClientOptions ForTests(SandboxClientOptions options) => options with
+    {
+        LoggerFactory = TestOutputLoggerFactory.Instance,
+        AmbientCancellation = () => TestContext.Current.CancellationToken,
+        CommandOutputObserver = (sandbox, _) => TestOutputCommandObserver.ForRunningTest(sandbox.Name),
+    };
 }

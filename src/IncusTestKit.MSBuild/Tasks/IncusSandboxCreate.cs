@@ -85,7 +85,9 @@ public sealed class IncusSandboxCreate : IncusSandboxTask
     /// <summary>
     /// The name of an environment variable of this build process to set to the sandbox's name, so that the
     /// processes the build starts afterwards (the test host of <c>dotnet test</c>) find it: <c>ISB_SANDBOX</c> for
-    /// the xUnit fixtures. Empty to set none.
+    /// the xUnit fixtures. Empty to set none. The variable of that name followed by <c>_REMOTE</c>
+    /// (<c>ISB_SANDBOX_REMOTE</c>) is set to <see cref="IncusSandboxTask.Remote"/>, or removed when it is empty, so they
+    /// look the sandbox up on the remote it was created on.
     /// </summary>
     public string? EnvironmentVariable { get; set; }
 
@@ -168,10 +170,17 @@ public sealed class IncusSandboxCreate : IncusSandboxTask
         sandboxes.Add(sandbox);
         SandboxName = sandbox.Name;
         if (Blank(EnvironmentVariable) is { } variable)
+        {
             Environment.SetEnvironmentVariable(variable, sandbox.Name);
+            // Removed when empty: a remote left by an earlier task of this process would send the lookup elsewhere.
+            Environment.SetEnvironmentVariable(RemoteVariable(variable), Blank(Remote));
+        }
         Log.LogMessage(MessageImportance.High, "Sandbox {0} {1} {2} in {3:0.0} s{4}.", sandbox.Name, _poolSize > 0 ? "claimed from the warm pool of" : "created from", sandbox.Image ?? "the default image",
             TimeProvider.System.GetElapsedTime(started).TotalSeconds, DestroyAfterBuild ? "; it is destroyed when the build ends" : "");
     }
+
+    /// <summary>The variable naming the remote of the sandbox named by <paramref name="variable"/>.</summary>
+    internal static string RemoteVariable(string variable) => variable + "_REMOTE";
 
     private MountOptions? ToMount(ITaskItem item)
     {

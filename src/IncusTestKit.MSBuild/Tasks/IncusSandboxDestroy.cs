@@ -16,13 +16,17 @@ public sealed class IncusSandboxDestroy : IncusSandboxTask
     [Required]
     public string[] SandboxNames { get; set; } = [];
 
-    /// <summary>The environment variable to clear (the one <see cref="IncusSandboxCreate.EnvironmentVariable"/> set); empty for none.</summary>
+    /// <summary>The environment variable to clear (the one <see cref="IncusSandboxCreate.EnvironmentVariable"/> set), with
+    /// its <c>_REMOTE</c> companion; empty for none.</summary>
     public string? EnvironmentVariable { get; set; }
 
     private protected override async Task ExecuteAsync(BuildSandboxes sandboxes, CancellationToken cancellationToken)
     {
         if (Blank(EnvironmentVariable) is { } variable)
+        {
             Environment.SetEnvironmentVariable(variable, null);
+            Environment.SetEnvironmentVariable(IncusSandboxCreate.RemoteVariable(variable), null);
+        }
         foreach (var name in SandboxNames.Where(n => !string.IsNullOrWhiteSpace(n)))
         {
             var destroyed = await sandboxes.DestroyAsync(name.Trim(), Blank(Remote), cancellationToken).ConfigureAwait(false);

@@ -90,7 +90,9 @@ public sealed record SandboxClientOptions
     /// without its exit cleanup), instead of at the next sweep. Default: false; the IncusTestKit.Xunit fixtures turn it
     /// on. After the first auto-destroy create, one small watcher process per process, daemon and project (not per
     /// client) is started with the same <c>dotnet</c>: it checks every second that this process still lives and, once it
-    /// is gone, destroys the sandboxes this process owned there (nothing else) and exits. It needs no image and no privileges, writes nothing,
+    /// is gone, destroys the sandboxes this process owned there (nothing else) and exits. On a remote server it is given
+    /// the paths of the client certificate, key and pinned server certificate (never their content), and reads them when
+    /// it starts. It needs no image and no privileges, writes nothing,
     /// and lives at most a day. It is <c>IncusTestKit.Watcher.dll</c>, which must sit next to <c>IncusTestKit.dll</c>
     /// (the IncusTestKit.Xunit package brings it); without it nothing is started and leftovers go at the next sweep
     /// (see <see cref="SandboxClient.ReapLeftoversAsync"/>). Linux only.

@@ -36,13 +36,12 @@ internal static partial class CrashWatcher
     private const int Attempts = 3;
 
     // One watcher per daemon and project this process makes sandboxes in (a watcher sweeps one project).
-    private static readonly ConcurrentDictionary<(string Socket, string Project), byte> Started = new();
+    private static readonly ConcurrentDictionary<(string Daemon, string Project), byte> Started = new();
 
     /// <summary>Starts the watcher of this process, the client's daemon and project, once, in the background; never throws.</summary>
     public static void StartOnce(SandboxClient client)
     {
-        // A watcher sweeps through the local socket; a remote daemon's sandboxes wait for the next sweep or gc.
-        if (client.Endpoint.SocketPath is not { } socket || !Started.TryAdd((socket, client.Project), 0))
+        if (!Started.TryAdd((client.Endpoint.SocketPath ?? client.Endpoint.Address!.AbsoluteUri, client.Project), 0))
             return;
         _ = Task.Run(async () =>
         {
@@ -81,7 +80,7 @@ internal static partial class CrashWatcher
         };
         // "$@" is the watcher's command line; the trailing & lets sh exit at once, which orphans the watcher.
         var runtimeConfig = RuntimeConfig();
-        foreach (var argument in new[] { "-c", "\"$@\" </dev/null >/dev/null 2>&1 &", "sh", DotnetHost(), "exec", "--runtimeconfig", runtimeConfig, watcher, owner, client.Endpoint.SocketPath!, client.Project, runtimeConfig })
+        foreach (var argument in (string[])["-c", "\"$@\" </dev/null >/dev/null 2>&1 &", "sh", DotnetHost(), "exec", "--runtimeconfig", runtimeConfig, watcher, owner, client.Project, runtimeConfig, .. EndpointArguments(client.Endpoint)])
             start.ArgumentList.Add(argument);
         // Not CliWrap: the core package takes no dependency for one fire-and-forget start whose output is discarded.
         using var shell = Process.Start(start) ?? throw new InvalidOperationException("/bin/sh did not start");
@@ -95,6 +94,28 @@ internal static partial class CrashWatcher
         }
         Log.WatcherStarted(client.Logger, watcher, Environment.ProcessId);
     }
+
+    /// <summary>
+    /// The endpoint on the watcher's command line: <c>unix SOCKET</c>, or <c>https ADDRESS CERTIFICATE KEY SERVERCERTIFICATE</c>
+    /// (the last empty when the server is verified against the system's CAs). Only file paths, never what is in them:
+    /// every process of the machine can read a command line. Made absolute, so they do not depend on a folder.
+    /// </summary>
+    private static string[] EndpointArguments(IncusEndpoint endpoint) =>
+        endpoint.SocketPath is { } socket
+            ? ["unix", Path.GetFullPath(socket)]
+            : ["https", endpoint.Address!.AbsoluteUri, Path.GetFullPath(endpoint.ClientCertificatePath!), Path.GetFullPath(endpoint.ClientKeyPath!),
+               endpoint.ServerCertificatePath is { } server ? Path.GetFullPath(server) : ""];
+
+    /// <summary>The endpoint given by <see cref="EndpointArguments"/> as client options, or null when they are not well formed.</summary>
+    private static SandboxClientOptions? EndpointOptions(ReadOnlySpan<string> arguments) => arguments switch
+    {
+        ["unix", var socket] => new SandboxClientOptions { SocketPath = socket },
+        ["https", var address, var certificate, var key, var server] => new SandboxClientOptions
+        {
+            Address = address, ClientCertificatePath = certificate, ClientKeyPath = key, ServerCertificatePath = server.Length == 0 ? null : server,
+        },
+        _ => null,
+    };
 
     /// <summary>The folder this assembly was loaded from, or null in a single-file or native app (which has none).</summary>
     [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty location is handled: the watcher is then looked for next to the app only.")]
@@ -129,24 +150,27 @@ internal static partial class CrashWatcher
     }
 
     /// <summary>
-    /// The watcher's main: <c>OWNER SOCKET PROJECT RUNTIMECONFIG</c>. Deletes its runtime config (read by now), waits for
-    /// the owner (an <see cref="OwnerProcess"/> label) to be gone, then destroys its sandboxes in that project, retrying
-    /// a failed sweep twice.
+    /// The watcher's main: <c>OWNER PROJECT RUNTIMECONFIG</c> and the daemon's endpoint (see <see cref="EndpointArguments"/>).
+    /// Deletes its runtime config (read by now), waits for the owner (an <see cref="OwnerProcess"/> label) to be gone,
+    /// then destroys its sandboxes in that project, retrying a failed sweep twice.
     /// </summary>
     /// <returns>0 when nothing of the owner's is left (or the owner outlived <see cref="MaxLifetime"/>), 1 when some is, 2 on bad arguments.</returns>
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length != 4 || OwnerProcess.TryParse(args[0]) is not { } owner)
+        if (args.Length < 3 || OwnerProcess.TryParse(args[0]) is not { } owner || EndpointOptions(args.AsSpan(3)) is not { } endpoint)
             return 2;
         _ = setpgid(0, 0);
         try
         {
-            File.Delete(args[3]);
+            File.Delete(args[2]);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // A stray file in the temp folder, not a reason to leave sandboxes behind.
         }
+        // Made now, so a remote's certificate and key are read while they are surely there (a CI job may delete a
+        // temporary incus client config as soon as its test process is gone); it connects only to sweep.
+        await using var client = new SandboxClient(endpoint with { Project = args[1], DestroyOnSignal = false });
         var lifetime = Stopwatch.StartNew();
         while (!owner.IsGone())
         {
@@ -154,7 +178,6 @@ internal static partial class CrashWatcher
                 return 0;
             await Task.Delay(PollInterval).ConfigureAwait(false);
         }
-        await using var client = new SandboxClient(new SandboxClientOptions { SocketPath = args[1], Project = args[2], DestroyOnSignal = false });
         for (var attempt = 1; ; attempt++)
         {
             var result = await new LeftoverReaper(client, args[0]).SweepAsync(dryRun: false, CancellationToken.None).ConfigureAwait(false);

@@ -112,7 +112,8 @@ public sealed partial class GeneratedRepository : IAsyncLifetime
                 .Set("MSBuildSDKsPath", null)
                 .Set("MSBUILD_EXE_PATH", null)
                 .Set("MSBUILDUSESERVER", "0")
-                .Set("ISB_SANDBOX", null))
+                .Set("ISB_SANDBOX", null)
+                .Set("ISB_SANDBOX_REMOTE", null))
             .WithStandardOutputPipe(lines)
             .WithStandardErrorPipe(lines)
             .WithValidation(CommandResultValidation.None);

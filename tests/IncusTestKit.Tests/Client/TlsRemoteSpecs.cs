@@ -193,12 +193,7 @@ public sealed class TlsRemoteSpecs(LoopbackTlsServer server) : IClassFixture<Loo
     public async Task A_remote_of_the_incus_client_config_is_reached_with_its_client_certificate_and_pinned_server_certificate()
     {
         // INCUS_CONF is read by every client this process creates; the file names no default remote, so the others stay local.
-        var folder = server.FileNamed("conf");
-        Directory.CreateDirectory(Path.Combine(folder, "servercerts"));
-        File.Copy(server.Trusted.ClientCertificatePath!, Path.Combine(folder, "client.crt"), overwrite: true);
-        File.Copy(server.Trusted.ClientKeyPath!, Path.Combine(folder, "client.key"), overwrite: true);
-        File.Copy(LoopbackTlsServer.ServerCertificatePath, Path.Combine(folder, "servercerts", "isbt-loop.crt"), overwrite: true);
-        await File.WriteAllTextAsync(Path.Combine(folder, "config.yml"), $"remotes:\n  isbt-loop:\n    addr: {server.Address}\n    protocol: incus\n", Ct);
+        var folder = server.ClientConfig("isbt-loop");
         var previous = Environment.GetEnvironmentVariable("INCUS_CONF");
         Environment.SetEnvironmentVariable("INCUS_CONF", folder);
         SandboxClient client;

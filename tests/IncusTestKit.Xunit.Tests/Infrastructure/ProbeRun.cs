@@ -72,6 +72,7 @@ public sealed class ProbeRun
         {
             ["ISB_REQUIRE_INCUS"] = null,
             ["ISB_SANDBOX"] = null,
+            ["ISB_SANDBOX_REMOTE"] = null,
             ["ISB_KEEP_ON_FAILURE"] = null,
             ["ISB_REPOSITORY"] = null,
         };
