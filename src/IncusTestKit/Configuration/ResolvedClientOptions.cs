@@ -15,13 +15,14 @@ internal sealed record ResolvedClientOptions(IncusEndpoint Endpoint, string Remo
     {
         string? Env(string name) => string.IsNullOrWhiteSpace(environment(name)) ? null : environment(name);
 
-        var remote = options.Remote ?? Env("INCUS_REMOTE") ?? remotes.DefaultRemote;
+        // An endpoint given whole names its remote, if any; no other remote setting applies to it.
+        var remote = options.Endpoint is { } given ? given.Remote ?? "" : options.Remote ?? Env("INCUS_REMOTE") ?? remotes.DefaultRemote;
         // An explicit address or socket wins over the remote, whose own socket or address wins over the socket defaults.
-        var endpoint = options.Address is { } address
+        var endpoint = options.Endpoint ?? (options.Address is { } address
             ? IncusEndpoint.Https(address, options.ClientCertificatePath ?? Path.Combine(remotes.ConfigDirectory, "client.crt"),
                 options.ClientKeyPath ?? Path.Combine(remotes.ConfigDirectory, "client.key"), options.ServerCertificatePath)
             : options.SocketPath is { } socketPath ? IncusEndpoint.Unix(socketPath)
-            : remotes.EndpointOf(remote) ?? IncusEndpoint.Unix(Env("INCUS_SOCKET") ?? DefaultSocket(Env("INCUS_DIR")));
+            : remotes.EndpointOf(remote) ?? IncusEndpoint.Unix(Env("INCUS_SOCKET") ?? DefaultSocket(Env("INCUS_DIR"))));
         var project = options.Project ?? Env("INCUS_PROJECT") ?? remotes.ProjectOf(remote) ?? "default";
         var image = options.DefaultImage ?? Env("ISB_IMAGE") ?? FallbackImage;
         var daemonTimeout = options.DaemonTimeout ?? DaemonTimeoutFromEnvironment(Env("ISB_DAEMON_TIMEOUT")) ?? SandboxClientOptions.DefaultDaemonTimeout;

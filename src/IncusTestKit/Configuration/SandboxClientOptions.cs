@@ -10,6 +10,14 @@ namespace IncusTestKit.Configuration;
 /// </summary>
 public sealed record SandboxClientOptions
 {
+    /// <summary>
+    /// Where the daemon is, as one value: <see cref="IncusEndpoint.Unix"/> or <see cref="IncusEndpoint.Https"/> (for
+    /// example another client's <see cref="SandboxClient.Endpoint"/>). Wins over <see cref="Address"/>,
+    /// <see cref="SocketPath"/>, <see cref="Remote"/> and the environment; the project then comes from
+    /// <see cref="Project"/>, <c>INCUS_PROJECT</c> or the endpoint's remote. Default: from those properties.
+    /// </summary>
+    public IncusEndpoint? Endpoint { get; init; }
+
     /// <summary>The daemon's Unix socket. Default: <c>INCUS_SOCKET</c>, else <c>$INCUS_DIR/unix.socket</c>,
     /// else <c>/run/incus/unix.socket</c> when it exists, else <c>/var/lib/incus/unix.socket</c>.</summary>
     public string? SocketPath { get; init; }

@@ -121,6 +121,20 @@ public sealed class ClientOptionsSpecs
     }
 
     [Fact]
+    public void An_endpoint_in_code_wins_over_every_other_setting_and_takes_no_other_remotes_project()
+    {
+        var endpoint = IncusEndpoint.Https("https://10.0.0.9", "/c.crt", "/c.key", "/s.crt");
+        var resolved = ResolvedClientOptions.Resolve(
+            new SandboxClientOptions { Endpoint = endpoint, Address = "https://[::1]:8443", SocketPath = "/code/socket", Remote = "local" },
+            Env(("INCUS_REMOTE", "nope"), ("INCUS_SOCKET", "/env/socket")), BuiltIn);
+
+        resolved.Endpoint.ShouldBe(endpoint);
+        resolved.Project.ShouldBe("default");
+        ResolvedClientOptions.Resolve(new SandboxClientOptions { Endpoint = IncusEndpoint.Unix("/other.socket") }, Env(("INCUS_PROJECT", "p1")), BuiltIn)
+            .ShouldSatisfyAllConditions(r => r.Endpoint.SocketPath.ShouldBe("/other.socket"), r => r.Project.ShouldBe("p1"));
+    }
+
+    [Fact]
     public void An_address_that_is_not_https_is_refused() =>
         Should.Throw<ArgumentException>(() => ResolvedClientOptions.Resolve(new SandboxClientOptions { Address = "http://10.0.0.1:8443" }, Env(), BuiltIn));
 
