@@ -92,6 +92,44 @@ internal sealed class InstancesApi(IncusClient client)
         }
     }
 
+    /// <summary>
+    /// Merges config keys only if nobody changed the instance since it was read: <paramref name="decide"/> judges each
+    /// fresh read and returns the keys to set (null: nothing to change), which are sent guarded by that read's ETag (see
+    /// <see cref="PatchAsync(string, InstancePatch, IncusErrorContext, string?, CancellationToken)"/>). A change landing
+    /// in between makes the daemon refuse this one: the instance is read and judged again, up to
+    /// <paramref name="attempts"/> reads in all. With <paramref name="busyPause"/>, an instance another operation holds
+    /// is read again after that pause too. What <paramref name="decide"/> throws ends the call.
+    /// </summary>
+    /// <returns>Whether the change was made, declined by <paramref name="decide"/>, or the instance is gone.</returns>
+    public async Task<GuardedChange> ChangeConfigAsync(string name, Func<Instance, Dictionary<string, string>?> decide, IncusErrorContext context,
+        int attempts, TimeSpan? busyPause, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var (instance, etag) = await GetWithEtagAsync(name, cancellationToken).ConfigureAwait(false);
+                if (decide(instance) is not { } config)
+                    return GuardedChange.Declined;
+                await PatchAsync(name, new InstancePatch { Config = config, Description = instance.Description }, context, etag, cancellationToken)
+                    .ConfigureAwait(false);
+                return GuardedChange.Made;
+            }
+            catch (SandboxNotFoundException)
+            {
+                return GuardedChange.Gone;
+            }
+            catch (IncusTestKitException e) when (e.Condition == DaemonCondition.ChangedSinceRead && attempt < attempts)
+            {
+                // Changed between the read and the write: judged again on a new read.
+            }
+            catch (IncusTestKitException e) when (e.Condition == DaemonCondition.Busy && busyPause is { } pause && attempt < attempts)
+            {
+                await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>The instance (config and status, no state) with the ETag to make a change conditional on it.</summary>
     public async Task<(Instance Instance, string? ETag)> GetWithEtagAsync(string name, CancellationToken cancellationToken)
     {
@@ -133,4 +171,15 @@ internal sealed class InstancesApi(IncusClient client)
         client.RunOperationAsync(HttpMethod.Put, client.Scoped(PathOf(name)),
             IncusTransport.Json(new InstanceRestorePut(snapshot), IncusJsonContext.Default.InstanceRestorePut),
             SnapshotContext($"Restoring snapshot '{snapshot}' of sandbox '{name}'", name, snapshot), cancellationToken);
+}
+
+/// <summary>What <see cref="InstancesApi.ChangeConfigAsync"/> came to.</summary>
+internal enum GuardedChange
+{
+    /// <summary>The change was made on the instance as it was read.</summary>
+    Made,
+    /// <summary>The judge found nothing to change.</summary>
+    Declined,
+    /// <summary>The instance no longer exists.</summary>
+    Gone,
 }

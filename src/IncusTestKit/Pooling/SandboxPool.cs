@@ -286,32 +286,12 @@ public sealed class SandboxPool : IAsyncDisposable
     private async Task<bool> RetireAsync(string name, CancellationToken cancellationToken)
     {
         var token = SandboxNames.Generate("k")[2..];
-        for (var attempt = 1; ; attempt++)
-        {
-            Instance instance;
-            string? etag;
-            try
-            {
-                (instance, etag) = await _client.Incus.Instances.GetWithEtagAsync(name, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SandboxNotFoundException)
-            {
-                return false;
-            }
-            if (instance.Config.GetValueOrDefault(PoolLabels.State) == PoolLabels.Claimed)
-                return false;
-            var retire = new Dictionary<string, string>(StringComparer.Ordinal) { [PoolLabels.State] = PoolLabels.Claimed, [PoolLabels.Claim] = token };
-            try
-            {
-                await _client.Incus.Instances.PatchAsync(name, new InstancePatch { Config = retire, Description = instance.Description },
-                    _client.Incus.Instances.Context($"Taking pool member '{name}' back to destroy it", name), etag, cancellationToken).ConfigureAwait(false);
-                return true;
-            }
-            catch (IncusTestKitException e) when (e.Condition == DaemonCondition.ChangedSinceRead && attempt < 10)
-            {
-                // Changed since the read (a claim, most likely): read it again to see who has it.
-            }
-        }
+        // A change since the read is a claim, most likely: read again to see who has it.
+        return await _client.Incus.Instances.ChangeConfigAsync(name, instance => instance.Config.GetValueOrDefault(PoolLabels.State) == PoolLabels.Claimed
+                ? null
+                : new() { [PoolLabels.State] = PoolLabels.Claimed, [PoolLabels.Claim] = token },
+            _client.Incus.Instances.Context($"Taking pool member '{name}' back to destroy it", name), attempts: 10, busyPause: null, cancellationToken)
+            .ConfigureAwait(false) == GuardedChange.Made;
     }
 
     private void Wake() => _wake.Writer.TryWrite(true);

@@ -127,40 +127,28 @@ internal sealed class LeftoverReaper(SandboxClient client, string? onlyOwner = n
     private async Task<bool> DestroyAsync(Found found, CancellationToken cancellationToken)
     {
         var name = found.Leftover.Name;
-        while (true)
+        // Judged again on each read: a sandbox kept for inspection lost its owner label after the list was read, a
+        // claim or a disown changed its owner, the daemon starting it changed its volatile keys. Busy: the create its
+        // dead owner sent is still running (the daemon goes on after the sender died). The sweep's own bound limits
+        // both waits.
+        var change = await client.Incus.Instances.ChangeConfigAsync(name, instance =>
         {
-            try
+            if (instance.Config.GetValueOrDefault(SandboxLabels.Owner) != found.Owner
+                || instance.Config.GetValueOrDefault(SandboxLabels.CreateId) != found.CreateId
+                || (IsSharedInUse(instance.Config) && SharedHolders.Of(instance.Config, DateTimeOffset.UtcNow).LeftoverReason() is null))
             {
-                // Read again: a sandbox kept for inspection lost its owner label after the list was read.
-                var (instance, etag) = await client.Incus.Instances.GetWithEtagAsync(name, cancellationToken).ConfigureAwait(false);
-                if (instance.Config.GetValueOrDefault(SandboxLabels.Owner) != found.Owner
-                    || instance.Config.GetValueOrDefault(SandboxLabels.CreateId) != found.CreateId
-                    || (IsSharedInUse(instance.Config) && SharedHolders.Of(instance.Config, DateTimeOffset.UtcNow).LeftoverReason() is null))
-                {
-                    return false; // A process joined the shared sandbox since the list was read.
-                }
-                var takeOver = new Dictionary<string, string>(StringComparer.Ordinal) { [SandboxLabels.Owner] = OwnerProcess.CurrentValue ?? "" };
-                if (instance.Config.ContainsKey(Pooling.PoolLabels.State))
-                    takeOver[Pooling.PoolLabels.State] = Pooling.PoolLabels.Claimed;
-                // Retiring: no process may join it any more; a join that landed first makes this change fail instead.
-                if (instance.Config.ContainsKey(SharedLabels.State))
-                    takeOver[SharedLabels.State] = SharedLabels.Retiring;
-                await client.Incus.Instances.PatchAsync(name, new InstancePatch { Config = takeOver, Description = instance.Description },
-                    client.Incus.Instances.Context($"Taking over leftover sandbox '{name}'", name), etag, cancellationToken).ConfigureAwait(false);
-                break;
+                return null; // A process joined the shared sandbox since the list was read.
             }
-            catch (SandboxNotFoundException)
-            {
-                return true; // Another sweep was first.
-            }
-            catch (IncusTestKitException e) when (e.Condition is DaemonCondition.ChangedSinceRead or DaemonCondition.Busy)
-            {
-                // Changed since the read: judged again on a new read (a claim or a disown changed its owner; the daemon
-                // starting it changed only its volatile keys). Busy: the create its dead owner sent is still running
-                // (the daemon goes on after the sender died). The sweep's own bound limits both waits.
-                await Task.Delay(BusyRetry, cancellationToken).ConfigureAwait(false);
-            }
-        }
+            var takeOver = new Dictionary<string, string>(StringComparer.Ordinal) { [SandboxLabels.Owner] = OwnerProcess.CurrentValue ?? "" };
+            if (instance.Config.ContainsKey(Pooling.PoolLabels.State))
+                takeOver[Pooling.PoolLabels.State] = Pooling.PoolLabels.Claimed;
+            // Retiring: no process may join it any more; a join that landed first makes this change fail instead.
+            if (instance.Config.ContainsKey(SharedLabels.State))
+                takeOver[SharedLabels.State] = SharedLabels.Retiring;
+            return takeOver;
+        }, client.Incus.Instances.Context($"Taking over leftover sandbox '{name}'", name), int.MaxValue, BusyRetry, cancellationToken).ConfigureAwait(false);
+        if (change != GuardedChange.Made)
+            return change == GuardedChange.Gone; // Gone: another sweep was first.
         Log.DestroyingLeftover(client.Logger, name, found.Leftover.Reason);
         await client.DestroyOwnedInstanceAsync(name, found.CreateId, cancellationToken).ConfigureAwait(false);
         return true;

@@ -1,5 +1,4 @@
 using IncusTestKit.Client;
-using IncusTestKit.Client.Models;
 using IncusTestKit.Errors;
 using IncusTestKit.Sharing;
 
@@ -27,36 +26,23 @@ public sealed partial class Sandbox
     {
         if (_owned is null || Volatile.Read(ref _kept) == 1)
             return;
-        for (var attempt = 1; ; attempt++)
+        // Without its owner label no sweep or crash watcher looks at it any more (see LeftoverReaper); the guard keeps a
+        // change made since the read (a sweep that judged the owner gone took it over) from being overwritten.
+        var change = await _client.Incus.Instances.ChangeConfigAsync(Name, instance =>
         {
-            var (instance, etag) = await _client.Incus.Instances.GetWithEtagAsync(Name, cancellationToken).ConfigureAwait(false);
             if (instance.Config.GetValueOrDefault(SandboxLabels.CreateId) != CreateId)
-            {
-                throw new SandboxNotFoundException(Name,
-                    $"Sandbox '{Name}' no longer exists: the instance now named '{Name}' was made by another create, so it is not kept.");
-            }
+                return null; // another create's instance of the same name
             if (instance.Config.ContainsKey(SharedLabels.Key))
             {
                 throw new InvalidOperationException(
                     $"Sandbox '{Name}' is shared: other processes may hold it, so one of them cannot keep it. Create a sandbox of its own to keep.");
             }
-            // Without its owner label no sweep or crash watcher looks at it any more (see LeftoverReaper); the ETag guard
-            // keeps a change made since the read (a sweep that judged the owner gone took it over) from being overwritten.
-            var patch = new InstancePatch
-            {
-                Config = new() { [SandboxLabels.Owner] = "", [SandboxLabels.AutoDestroy] = "false" },
-                Description = instance.Description,
-            };
-            try
-            {
-                await _client.Incus.Instances.PatchAsync(Name, patch, _client.Incus.Instances.Context($"Keeping sandbox '{Name}'", Name), etag, cancellationToken)
-                    .ConfigureAwait(false);
-                break;
-            }
-            catch (IncusTestKitException e) when (e.Condition == DaemonCondition.ChangedSinceRead && attempt < KeepAttempts)
-            {
-                // Changed between the read and the write (the daemon updates volatile keys too): judged again on a new read.
-            }
+            return new() { [SandboxLabels.Owner] = "", [SandboxLabels.AutoDestroy] = "false" };
+        }, _client.Incus.Instances.Context($"Keeping sandbox '{Name}'", Name), KeepAttempts, busyPause: null, cancellationToken).ConfigureAwait(false);
+        if (change != GuardedChange.Made)
+        {
+            throw new SandboxNotFoundException(Name,
+                $"Sandbox '{Name}' no longer exists (or the instance now named '{Name}' was made by another create), so it is not kept.");
         }
         Volatile.Write(ref _kept, 1);
         _client.Ownership.Release(_owned);

@@ -256,49 +256,26 @@ public sealed partial class SandboxClient
     /// <returns>True when the caller must destroy the sandbox (the lease was the last).</returns>
     private async Task<bool> ReleaseLeaseAsync(string name, string lease, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var last = false;
+        // A change since the read is someone joining or leaving; busy is another operation on it, most likely a sweep
+        // deleting it, after which the next read finds nothing to release.
+        var change = await Incus.Instances.ChangeConfigAsync(name, instance =>
         {
-            Instance instance;
-            string? etag;
-            try
-            {
-                (instance, etag) = await Incus.Instances.GetWithEtagAsync(name, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SandboxNotFoundException)
-            {
-                return false;
-            }
             if (instance.Config.GetValueOrDefault(lease) is not { Length: > 0 })
-                return false; // Never landed, or already released: not this lease's to destroy.
-            var last = SharedHolders.Of(instance.Config, DateTimeOffset.UtcNow, exceptLease: lease).Live == 0;
+                return null; // Never landed, or already released: not this lease's to destroy.
+            last = SharedHolders.Of(instance.Config, DateTimeOffset.UtcNow, exceptLease: lease).Live == 0;
             var release = new Dictionary<string, string>(StringComparer.Ordinal) { [lease] = "" };
             if (last)
             {
                 release[SharedLabels.State] = SharedLabels.Retiring;
                 release[SandboxLabels.Owner] = OwnerProcess.CurrentValue ?? "";
             }
-            try
-            {
-                await Incus.Instances.PatchAsync(name, new InstancePatch { Config = release, Description = instance.Description },
-                    Incus.Instances.Context($"Releasing shared sandbox '{name}'", name), etag, cancellationToken).ConfigureAwait(false);
-                Log.SharedReleased(Logger, name, last ? "the last: destroying it" : "others still hold it");
-                return last;
-            }
-            catch (SandboxNotFoundException)
-            {
-                return false;
-            }
-            catch (IncusTestKitException e) when (e.Condition == DaemonCondition.ChangedSinceRead && attempt < ReleaseAttempts)
-            {
-                // Someone joined or left since the read: judge again on a new read.
-            }
-            catch (IncusTestKitException e) when (e.Condition == DaemonCondition.Busy && attempt < ReleaseAttempts)
-            {
-                // Another operation holds it: most likely a sweep deleting it, after which the next read finds nothing
-                // to release. Judged again once that operation is over.
-                await Task.Delay(ReleaseBusyPause, cancellationToken).ConfigureAwait(false);
-            }
-        }
+            return release;
+        }, Incus.Instances.Context($"Releasing shared sandbox '{name}'", name), ReleaseAttempts, ReleaseBusyPause, cancellationToken).ConfigureAwait(false);
+        if (change != GuardedChange.Made)
+            return false;
+        Log.SharedReleased(Logger, name, last ? "the last: destroying it" : "others still hold it");
+        return last;
     }
 
     private static string NewLeaseKey() => SharedLabels.LeasePrefix + SandboxNames.Generate("l")[2..];
