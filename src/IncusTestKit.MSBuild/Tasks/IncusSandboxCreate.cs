@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using IncusTestKit.Mounts;
 using IncusTestKit.MSBuild.Session;
 using IncusTestKit.Sandboxes;
+using IncusTestKit.Shared;
 using Microsoft.Build.Framework;
 
 namespace IncusTestKit.MSBuild.Tasks;
@@ -117,6 +118,11 @@ public sealed class IncusSandboxCreate : IncusSandboxTask
             "none" => SandboxNetwork.None,
             _ => Invalid<SandboxNetwork>(nameof(Network), Network, "use default or none."),
         };
+        // The SDK's own rule, checked here so the error names the task's parameter and nothing is created.
+        if (limits.Memory is { } memory && !ByteSizes.IsValid(memory, allowPercent: true))
+            LogInvalid(nameof(Memory), Memory, ByteSizes.Rule(allowPercent: true));
+        if (limits.Disk is { } disk && !ByteSizes.IsValid(disk, allowPercent: false))
+            LogInvalid(nameof(Disk), Disk, ByteSizes.Rule(allowPercent: false));
         var mounts = Mounts.Select(ToMount).ToList();
         _poolSize = Blank(Pool) is null || Pool!.Trim() == "0" ? 0 : ParseCount(nameof(Pool), Pool) ?? 0;
         if (_poolSize > MaxPool)
@@ -151,22 +157,10 @@ public sealed class IncusSandboxCreate : IncusSandboxTask
     private protected override async Task ExecuteAsync(BuildSandboxes sandboxes, CancellationToken cancellationToken)
     {
         var started = TimeProvider.System.GetTimestamp();
-        Sandbox sandbox;
-        try
-        {
-            sandbox = _poolSize > 0
-                ? await sandboxes.Pool(Blank(Remote), _options! with { Name = null }, _poolSize, Blank(NamePrefix)?.TrimEnd('-') ?? "msbuild-pool")
-                    .AcquireAsync(cancellationToken).ConfigureAwait(false)
-                : await sandboxes.Client(Blank(Remote)).CreateAsync(_options, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ArgumentException e) when (e.ParamName is "Limits.Memory" or "Limits.Disk")
-        {
-            // The SDK checks sizes (one rule for every surface) and names its own option: this says the task's parameter.
-            var parameter = e.ParamName["Limits.".Length..];
-            var rule = e.Message[(e.Message.IndexOf(": ", StringComparison.Ordinal) + 2)..];
-            LogInvalid(parameter, parameter == nameof(Memory) ? Memory : Disk, rule.Split(" (Parameter", 2)[0]);
-            return;
-        }
+        var sandbox = _poolSize > 0
+            ? await sandboxes.Pool(Blank(Remote), _options! with { Name = null }, _poolSize, Blank(NamePrefix)?.TrimEnd('-') ?? "msbuild-pool")
+                .AcquireAsync(cancellationToken).ConfigureAwait(false)
+            : await sandboxes.Client(Blank(Remote)).CreateAsync(_options, cancellationToken).ConfigureAwait(false);
         sandboxes.Add(sandbox);
         SandboxName = sandbox.Name;
         if (Blank(EnvironmentVariable) is { } variable)

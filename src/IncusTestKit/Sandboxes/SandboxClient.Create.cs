@@ -7,6 +7,7 @@ using IncusTestKit.Errors;
 using IncusTestKit.Exec;
 using IncusTestKit.Images;
 using IncusTestKit.Mounts;
+using IncusTestKit.Shared;
 
 namespace IncusTestKit.Sandboxes;
 

@@ -59,6 +59,7 @@ public sealed class ParameterSpecs
         error.Code.ShouldBe("ISB1007");
         error.Message!.ShouldBe($"{parameter}=\"{value}\" is not valid: write a number with a unit such as 512MiB, 2GiB or 500MB" +
             (parameter == "Memory" ? ", or a percentage such as 25%." : "."));
+        _engine.Registered.ShouldBeEmpty(); // refused before any sandbox was asked for
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using IncusTestKit.Sandboxes;
+using IncusTestKit.Shared;
 using Shouldly;
 
 namespace IncusTestKit.Tests.Sandboxes;
