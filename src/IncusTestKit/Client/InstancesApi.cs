@@ -72,25 +72,11 @@ internal sealed class InstancesApi(IncusClient client)
     /// ETag, so a concurrent change is never overwritten: on a mismatch it reads again and retries.
     /// <paramref name="change"/> returns null when there is nothing to do.
     /// </summary>
-    public async Task UpdateAsync(string name, Func<Instance, InstancePut?> change, IncusErrorContext context, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var (instance, etag) = await GetWithEtagAsync(name, cancellationToken).ConfigureAwait(false);
-            if (change(instance) is not { } body)
-                return;
-            try
-            {
-                await client.RunOperationAsync(HttpMethod.Put, client.Scoped(PathOf(name)), IncusTransport.Json(body, IncusJsonContext.Default.InstancePut),
-                    context, etag, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (IncusTestKitException e) when (e.Condition == DaemonCondition.ChangedSinceRead && attempt < 5)
-            {
-                // Changed between the read and the write: read it again.
-            }
-        }
-    }
+    public Task UpdateAsync(string name, Func<Instance, InstancePut?> change, IncusErrorContext context, CancellationToken cancellationToken) =>
+        GuardedAsync(name, instance => change(instance) is { } body
+            ? etag => client.RunOperationAsync(HttpMethod.Put, client.Scoped(PathOf(name)), IncusTransport.Json(body, IncusJsonContext.Default.InstancePut),
+                context, etag, cancellationToken)
+            : null, attempts: 5, busyPause: null, cancellationToken);
 
     /// <summary>
     /// Merges config keys only if nobody changed the instance since it was read: <paramref name="decide"/> judges each
@@ -104,20 +90,38 @@ internal sealed class InstancesApi(IncusClient client)
     public async Task<GuardedChange> ChangeConfigAsync(string name, Func<Instance, Dictionary<string, string>?> decide, IncusErrorContext context,
         int attempts, TimeSpan? busyPause, CancellationToken cancellationToken)
     {
+        try
+        {
+            var made = await GuardedAsync(name, instance => decide(instance) is { } config
+                ? etag => PatchAsync(name, new InstancePatch { Config = config, Description = instance.Description }, context, etag, cancellationToken)
+                : null, attempts, busyPause, cancellationToken).ConfigureAwait(false);
+            return made ? GuardedChange.Made : GuardedChange.Declined;
+        }
+        catch (SandboxNotFoundException)
+        {
+            return GuardedChange.Gone;
+        }
+    }
+
+    /// <summary>
+    /// The read-judge-write loop of a change that must not overwrite another: reads the instance with its ETag, asks
+    /// <paramref name="prepare"/> for the write (null: nothing to do), and sends it with that ETag; a write refused
+    /// because the instance changed since the read (or, with <paramref name="busyPause"/>, because another operation
+    /// holds it) starts over on a new read, up to <paramref name="attempts"/> reads in all.
+    /// </summary>
+    /// <returns>True when the write was made, false when there was nothing to do.</returns>
+    private async Task<bool> GuardedAsync(string name, Func<Instance, Func<string?, Task>?> prepare, int attempts, TimeSpan? busyPause,
+        CancellationToken cancellationToken)
+    {
         for (var attempt = 1; ; attempt++)
         {
+            var (instance, etag) = await GetWithEtagAsync(name, cancellationToken).ConfigureAwait(false);
+            if (prepare(instance) is not { } write)
+                return false;
             try
             {
-                var (instance, etag) = await GetWithEtagAsync(name, cancellationToken).ConfigureAwait(false);
-                if (decide(instance) is not { } config)
-                    return GuardedChange.Declined;
-                await PatchAsync(name, new InstancePatch { Config = config, Description = instance.Description }, context, etag, cancellationToken)
-                    .ConfigureAwait(false);
-                return GuardedChange.Made;
-            }
-            catch (SandboxNotFoundException)
-            {
-                return GuardedChange.Gone;
+                await write(etag).ConfigureAwait(false);
+                return true;
             }
             catch (IncusTestKitException e) when (e.Condition == DaemonCondition.ChangedSinceRead && attempt < attempts)
             {
