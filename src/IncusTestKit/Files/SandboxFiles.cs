@@ -34,7 +34,6 @@ public sealed class SandboxFiles
     /// <exception cref="IncusTestKitException">The path is a directory.</exception>
     public async Task<string> ReadFileAsync(string path, CancellationToken cancellationToken = default)
     {
-        cancellationToken = _sandbox.Client.CallToken(cancellationToken);
         var bytes = await ReadFileBytesAsync(path, cancellationToken).ConfigureAwait(false);
         return Encoding.UTF8.GetString(bytes);
     }

@@ -21,7 +21,6 @@ public sealed partial class Sandbox
     /// <exception cref="SandboxTimeoutException">It ran longer than the timeout and was killed; the message says what was killed (see <see cref="CommandOptions.Timeout"/>).</exception>
     public Task<ExecResult> RunCommandAsync(string command, CommandOptions? options = null, CancellationToken cancellationToken = default)
     {
-        cancellationToken = _client.CallToken(cancellationToken);
         ArgumentNullException.ThrowIfNull(command);
         return RunCommandAsync(["sh", "-c", command], options, cancellationToken);
     }
