@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using IncusTestKit.Exec;
 using Xunit;
@@ -10,6 +11,12 @@ namespace IncusTestKit.Xunit;
 /// written when the command ends. The shared client makes one per command run inside a test
 /// (see <see cref="Configuration.SandboxClientOptions.CommandOutputObserver"/>).
 /// </summary>
+/// <remarks>
+/// What a command prints is the sandbox's to choose, and the test output is kept in memory and shown in terminals: so a
+/// line is cut every <see cref="MaxLine"/> characters, each stream shows at most <see cref="MaxShown"/> characters (the
+/// rest is counted and said at the end; the command's result has what its output limit kept), and control characters
+/// other than tab are shown escaped (<c>\x1b</c>), never sent to a terminal.
+/// </remarks>
 internal sealed class TestOutputCommandObserver(ITestOutputHelper output, string sandboxName) : IObserver<OutputChunk>
 {
     private readonly LineWriter _stdout = new(output, $"[{sandboxName}] ");
@@ -29,12 +36,20 @@ internal sealed class TestOutputCommandObserver(ITestOutputHelper output, string
 
     public void OnError(Exception error) => OnCompleted();
 
+    /// <summary>The longest line written; a longer one goes on in the next line.</summary>
+    internal const int MaxLine = 16 * 1024;
+
+    /// <summary>The most characters of one stream of one command written to the test's output.</summary>
+    internal const int MaxShown = 1024 * 1024;
+
     /// <summary>Cuts one stream's bytes into lines (a multi-byte character may span chunks) and writes each with a prefix.</summary>
     private sealed class LineWriter(ITestOutputHelper output, string prefix)
     {
         private readonly Lock _gate = new();
         private readonly Decoder _decoder = new UTF8Encoding(false, false).GetDecoder();
         private readonly StringBuilder _line = new();
+        private long _shown;
+        private long _notShown;
 
         public void Add(ReadOnlySpan<byte> bytes)
         {
@@ -44,10 +59,12 @@ internal sealed class TestOutputCommandObserver(ITestOutputHelper output, string
                 _decoder.GetChars(bytes, chars, flush: false);
                 foreach (var c in chars)
                 {
-                    if (c == '\n')
+                    if (_shown >= MaxShown)
+                        _notShown++;
+                    else if (c == '\n')
                         WriteLine();
                     else if (c != '\r')
-                        _line.Append(c);
+                        Append(c);
                 }
             }
         }
@@ -58,7 +75,20 @@ internal sealed class TestOutputCommandObserver(ITestOutputHelper output, string
             {
                 if (_line.Length > 0)
                     WriteLine();
+                if (_notShown > 0)
+                    TestLog.TryWrite(output, $"{prefix}... {_notShown} more characters not shown (the command's result has what its output limit kept)");
             }
+        }
+
+        private void Append(char c)
+        {
+            _shown++;
+            if (char.IsControl(c) && c != '\t')
+                _line.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");
+            else
+                _line.Append(c);
+            if (_line.Length >= MaxLine)
+                WriteLine();
         }
 
         private void WriteLine()
